@@ -1,0 +1,16 @@
+//! paddock's render core: values in, validated Kubernetes manifests out. No network, no tokio.
+//!
+//! The flow is one-directional: [`values`] (files and flags, with origins) → typed config →
+//! [`catalog`] of services → rendered, validated manifest set.
+
+pub mod catalog;
+pub mod diagnostic;
+pub mod manifest;
+pub mod platform;
+pub mod quantity;
+pub mod render;
+pub mod validate;
+pub mod values;
+pub mod yaml_out;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};

@@ -1,0 +1,244 @@
+//! The Pachyderm platform front-end: Helm-compatible values in, validated manifests out.
+//!
+//! Values files and `--set` flags are layered (Helm's precedence) over the stack's defaults,
+//! read into the typed [`model::Values`], checked for the chosen target, then rendered through
+//! the stack's service templates.
+
+pub mod checks;
+pub mod model;
+
+use indexmap::IndexMap;
+
+use crate::catalog::{self, Stack};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::manifest::ManifestSet;
+use crate::render::{self, Release, Strictness, TemplateContext};
+use crate::values::{self, Node, SetKind};
+
+/// The built-in stack this front-end renders.
+pub const STACK: &str = "pachyderm";
+
+/// Chart sections paddock deliberately does not deploy, with the reason shown to the user.
+pub const UNSUPPORTED_SECTIONS: &[(&str, &str)] = &[
+    ("loki-stack", "paddock does not deploy the loki-stack subchart; point pachd.lokiHost at your Loki"),
+    ("determined", "paddock does not deploy Determined"),
+    ("kubeEventTail", "paddock does not deploy kube-event-tail"),
+    ("cloudsqlAuthProxy", "paddock does not deploy the Cloud SQL auth proxy; use global.postgresql for an external database"),
+    ("preflightCheckJob", "paddock does not render the preflight-check Job; pachd.preflightChecks runs them in pachd"),
+    ("testConnection", "paddock does not render helm test pods"),
+    ("enterpriseServer", "paddock does not deploy a separate enterprise server; use pachd.enterpriseLicenseKey"),
+];
+
+/// Where values come from, in the order Helm applies them.
+#[derive(Debug, Clone, Default)]
+pub struct ValueSources {
+    /// `-f` files: (label shown in messages, contents), in order.
+    pub files: Vec<(String, String)>,
+    /// `--set` arguments.
+    pub set: Vec<String>,
+    /// `--set-string` arguments.
+    pub set_string: Vec<String>,
+    /// `--set-file` arguments.
+    pub set_file: Vec<String>,
+}
+
+/// Options of a render that are not values.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Release name (`pachd` by default, as in the chart's examples).
+    pub release: Option<String>,
+    /// Namespace objects are rendered into.
+    pub namespace: String,
+    /// Validate every object against the bundled Kubernetes schemas.
+    pub validate: bool,
+    /// Credentials to reuse instead of generating new ones (name → value).
+    pub generated: IndexMap<String, String>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            release: None,
+            namespace: "default".into(),
+            validate: true,
+            generated: IndexMap::new(),
+        }
+    }
+}
+
+/// The outcome of a successful render.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The objects, in install order.
+    pub manifests: ManifestSet,
+    /// Things worth telling the user that did not stop the render.
+    pub warnings: Vec<String>,
+    /// The typed values the render used.
+    pub values: model::Values,
+    /// The values the user supplied (without defaults), for release records.
+    pub user_values: Node,
+}
+
+/// Layers the user's values: files in order, then `--set`, `--set-string`, `--set-file`.
+pub fn user_values(
+    sources: &ValueSources,
+    read_file: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Node, Diagnostic> {
+    let mut tree = Node::empty_map();
+    for (label, text) in &sources.files {
+        values::merge_into(&mut tree, values::parse_values(text, label)?);
+    }
+    for (kind, args) in [
+        (SetKind::Typed, &sources.set),
+        (SetKind::String, &sources.set_string),
+        (SetKind::File, &sources.set_file),
+    ] {
+        for arg in args {
+            values::apply_set(&mut tree, arg, kind, read_file)?;
+        }
+    }
+    Ok(tree)
+}
+
+/// Reads the typed values: defaults of `stack` overlaid with the user's tree.
+pub fn typed_values(stack: &Stack, user: &Node) -> Result<model::Values, Diagnostic> {
+    if let Some(map) = user.as_map() {
+        for (section, why) in UNSUPPORTED_SECTIONS {
+            if let Some(entry) = map.get(*section) {
+                return Err(Diagnostic::bad_input(format!("unsupported section `{section}`"))
+                    .at_path(*section)
+                    .with_origin(entry.key_origin.clone())
+                    .with_help(format!("{why}; remove this section")));
+            }
+        }
+    }
+    let mut full = stack.defaults.clone();
+    values::merge_into(&mut full, user.clone());
+    values::from_node(&full)
+}
+
+/// Renders the platform from values: layering, typing, checks, templates, validation.
+pub fn render_platform(
+    sources: &ValueSources,
+    options: &RenderOptions,
+    read_file: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Rendered, Diagnostics> {
+    let stack = catalog::builtin_stack(STACK)?;
+    let user = user_values(sources, read_file)?;
+    let typed = typed_values(&stack, &user)?;
+    let mut warnings = checks::check(&typed, &user)?;
+    let generated = generate_credentials(&stack, &options.generated)?;
+    let context = TemplateContext {
+        values: serde_json::to_value(&typed).map_err(|e| Diagnostic::failed(e.to_string()))?,
+        release: Release {
+            name: options.release.clone().unwrap_or_else(|| stack.meta.release.clone()),
+            namespace: options.namespace.clone(),
+        },
+        generated,
+        extra: IndexMap::new(),
+    };
+    let manifests = render::render_stack(&stack, &context, Strictness::Strict, &[])?;
+    if options.validate {
+        warnings.extend(manifests.validate()?);
+    }
+    warnings.extend(stack.warnings.iter().cloned());
+    Ok(Rendered {
+        manifests,
+        warnings,
+        values: typed,
+        user_values: user,
+    })
+}
+
+/// Creates the stack's random credentials, reusing any given in `known`.
+pub fn generate_credentials(
+    stack: &Stack,
+    known: &IndexMap<String, String>,
+) -> Result<IndexMap<String, String>, Diagnostic> {
+    stack
+        .meta
+        .generated
+        .iter()
+        .map(|(name, len)| match known.get(name) {
+            Some(value) => Ok((name.clone(), value.clone())),
+            None => random_alphanumeric(*len).map(|v| (name.clone(), v)),
+        })
+        .collect()
+}
+
+/// A random string of ASCII letters and digits, from the operating system's generator.
+pub fn random_alphanumeric(len: usize) -> Result<String, Diagnostic> {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while out.len() < len {
+        getrandom::fill(&mut buf).map_err(|e| Diagnostic::failed(format!("no randomness available: {e}")))?;
+        // 248 = 4 * 62: rejecting larger bytes keeps every character equally likely.
+        for b in buf.iter().filter(|b| **b < 248) {
+            if out.len() == len {
+                break;
+            }
+            out.push(CHARS[usize::from(*b) % CHARS.len()] as char);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_files(_: &str) -> Result<String, String> {
+        Err("no files in this test".into())
+    }
+
+    fn sources(files: &[&str]) -> ValueSources {
+        ValueSources {
+            files: files.iter().enumerate().map(|(i, t)| (format!("v{i}.yaml"), (*t).to_owned())).collect(),
+            ..ValueSources::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_complete_and_typed() {
+        let stack = catalog::builtin_stack(STACK).unwrap();
+        let typed = typed_values(&stack, &Node::empty_map()).unwrap();
+        assert_eq!(typed.deploy_target, model::DeployTarget::Local);
+        // Serializing the typed values gives back exactly the defaults' shape.
+        assert_eq!(serde_json::to_value(&typed).unwrap(), stack.defaults.to_json());
+    }
+
+    #[test]
+    fn set_flags_override_files_in_helm_order() {
+        let mut s = sources(&["pachd:\n  logLevel: debug\n", "pachd:\n  logLevel: error\n"]);
+        s.set = vec!["pachd.replicas=3".into()];
+        s.set_string = vec!["pachd.image.tag=2.11.1".into()];
+        let stack = catalog::builtin_stack(STACK).unwrap();
+        let typed = typed_values(&stack, &user_values(&s, &no_files).unwrap()).unwrap();
+        assert_eq!(typed.pachd.log_level, model::LogLevel::Error);
+        assert_eq!(typed.pachd.replicas, 3);
+        assert_eq!(typed.pachd.image.tag, "2.11.1");
+    }
+
+    #[test]
+    fn unsupported_sections_are_named() {
+        let stack = catalog::builtin_stack(STACK).unwrap();
+        let user = user_values(&sources(&["deployTarget: LOCAL\nloki-stack:\n  loki: {}\n"]), &no_files).unwrap();
+        let err = typed_values(&stack, &user).unwrap_err();
+        assert_eq!(err.key_path.as_deref(), Some("loki-stack"));
+        assert_eq!(err.origin.unwrap().to_string(), "v0.yaml:2:1");
+    }
+
+    #[test]
+    fn generated_credentials_are_random_unless_known() {
+        let stack = catalog::builtin_stack(STACK).unwrap();
+        let known = IndexMap::from([("rootToken".to_owned(), "kept".to_owned())]);
+        let a = generate_credentials(&stack, &known).unwrap();
+        let b = generate_credentials(&stack, &known).unwrap();
+        assert_eq!(a["rootToken"], "kept");
+        let (name, len) = stack.meta.generated.iter().find(|(n, _)| *n != "rootToken").unwrap();
+        assert_eq!(a[name].len(), *len);
+        assert!(a[name].chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a[name], b[name]);
+    }
+}

@@ -1,0 +1,264 @@
+//! Renders a stack's service templates (Jinja2 via minijinja) into a [`ManifestSet`].
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::{FileTree, Service, Stack};
+use crate::diagnostic::Diagnostic;
+use crate::manifest::{Manifest, ManifestSet};
+
+/// Release identity available to templates as `release.*`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Release {
+    /// Release name.
+    pub name: String,
+    /// Target namespace.
+    pub namespace: String,
+}
+
+/// How undefined template variables behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strictness {
+    /// Any use of an undefined value is an error (built-in stacks).
+    Strict,
+    /// Jinja2's default: undefined prints as empty (user service directories).
+    Lenient,
+}
+
+/// Everything templates can see.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateContext {
+    /// The typed, defaulted values (as `values.*`).
+    pub values: Value,
+    /// `release.name` / `release.namespace`.
+    pub release: Release,
+    /// Generated credentials (`generated.<name>`).
+    pub generated: IndexMap<String, String>,
+    /// Free-form extras a front-end adds (e.g. `cluster_cfg` for OpenPAI trees).
+    #[serde(flatten)]
+    pub extra: IndexMap<String, Value>,
+}
+
+/// Builds the template environment for a stack: its files as the loader, the Jinja2
+/// compatibility methods (`.items()`, `.iteritems()`), and paddock's filters.
+pub fn environment(files: Arc<FileTree>, strictness: Strictness) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(match strictness {
+        Strictness::Strict => UndefinedBehavior::Strict,
+        Strictness::Lenient => UndefinedBehavior::Lenient,
+    });
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+        .expect("default delimiters are valid");
+    env.set_syntax(syntax);
+    env.set_loader(move |name| Ok(files.get(name).cloned()));
+    env.set_unknown_method_callback(|state, value, method, args| {
+        let method = if method == "iteritems" { "items" } else { method };
+        minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
+    });
+    env.add_filter("b64encode", |s: String| base64(s.as_bytes()));
+    env
+}
+
+/// Renders the given services (all, in dependency order, when `only` is empty).
+pub fn render_stack(
+    stack: &Stack,
+    context: &TemplateContext,
+    strictness: Strictness,
+    only: &[String],
+) -> Result<ManifestSet, Diagnostic> {
+    let files = Arc::new(stack.files.clone());
+    let env = environment(files, strictness);
+    let ctx = minijinja::Value::from(minijinja::value::Serde(context));
+    let mut set = ManifestSet::default();
+    for service in stack.ordered_services()? {
+        if !only.is_empty() && !only.contains(&service.name) {
+            continue;
+        }
+        render_service(&env, service, &ctx, &mut set)?;
+    }
+    set.check_unique()?;
+    set.sort_for_install();
+    Ok(set)
+}
+
+/// Renders one service's template-list, appending its objects to `set`.
+pub fn render_service(
+    env: &Environment<'static>,
+    service: &Service,
+    ctx: &minijinja::Value,
+    set: &mut ManifestSet,
+) -> Result<(), Diagnostic> {
+    for file in &service.spec.template_list {
+        let source = format!("{}/{file}.template", service.deploy_dir);
+        let text = render_file(env, &source, ctx)?;
+        if !(file.ends_with(".yaml") || file.ends_with(".yml") || file.ends_with(".json")) {
+            continue;
+        }
+        for object in parse_rendered(&text, &source)? {
+            set.items.push(Manifest {
+                service: service.name.clone(),
+                source: source.clone(),
+                object,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Renders one template file to text, turning template errors into file:line diagnostics.
+pub fn render_file(env: &Environment<'static>, source: &str, ctx: &minijinja::Value) -> Result<String, Diagnostic> {
+    env.get_template(source)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| template_error(&e, source))
+}
+
+fn template_error(e: &minijinja::Error, source: &str) -> Diagnostic {
+    let file = e.name().unwrap_or(source);
+    let location = match e.line() {
+        Some(line) => format!("{file}:{line}"),
+        None => file.to_owned(),
+    };
+    let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
+    Diagnostic::bad_input(format!("template error in {location}: {}{detail}", e.kind()))
+}
+
+/// Parses rendered YAML into objects, dropping empty documents.
+pub fn parse_rendered(text: &str, source: &str) -> Result<Vec<Value>, Diagnostic> {
+    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, crate::values::yaml::yaml_options())
+        .map_err(|e| {
+            let line = e.location().map(|l| l.line() as usize);
+            let shown = line
+                .and_then(|l| text.lines().nth(l.saturating_sub(1)))
+                .map(|l| format!("\n  rendered line: {}", l.trim_end()))
+                .unwrap_or_default();
+            let first = e.to_string().lines().next().unwrap_or_default().to_owned();
+            Diagnostic::bad_input(format!(
+                "{source} rendered invalid YAML (line {} of its output): {first}{shown}",
+                line.map_or("?".into(), |l| l.to_string())
+            ))
+        })?;
+    docs.into_iter()
+        .filter(|d| !d.is_null())
+        .map(|d| match d {
+            Value::Object(_) => Ok(d),
+            other => Err(Diagnostic::bad_input(format!(
+                "{source} rendered a document that is not an object: {}",
+                short(&other)
+            ))),
+        })
+        .collect()
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 60 { format!("{}…", &s[..60]) } else { s }
+}
+
+/// Standard base64 (with padding) of bytes.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Stack;
+    use serde_json::json;
+
+    fn stack(files: &[(&str, &str)]) -> Stack {
+        let mut tree: FileTree = files.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect();
+        tree.insert("stack.yaml".into(), "name: t\ndescription: d\nrelease: r\n".into());
+        Stack::from_files("t", tree).unwrap()
+    }
+
+    fn context(values: Value) -> TemplateContext {
+        TemplateContext {
+            values,
+            release: Release { name: "r".into(), namespace: "ns".into() },
+            generated: IndexMap::from([("token".to_owned(), "abc".to_owned())]),
+            extra: IndexMap::new(),
+        }
+    }
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn renders_services_in_dependency_order_with_filters_and_items() {
+        let s = stack(&[
+            ("db/deploy/service.yaml", "template-list: [db.yaml]\n"),
+            ("db/deploy/db.yaml.template", "kind: Service\napiVersion: v1\nmetadata:\n  name: db\n  namespace: {{ release.namespace | tojson }}\n  labels:\n{% for k, v in values.labels.items() %}    {{ k | tojson }}: {{ v | tojson }}\n{% endfor %}"),
+            ("api/deploy/service.yaml", "prerequisite: [db]\ntemplate-list: [api.yaml]\n"),
+            ("api/deploy/api.yaml.template", "{% if values.api %}kind: Secret\napiVersion: v1\nmetadata:\n  name: api\ndata:\n  t: {{ generated.token | b64encode | tojson }}\n---\n# nothing here\n{% endif %}"),
+        ]);
+        let set = render_stack(&s, &context(json!({"api": true, "labels": {"a": "x: y", "b": "1"}})), Strictness::Strict, &[]).unwrap();
+        let ids: Vec<String> = set.items.iter().map(|m| m.id()).collect();
+        assert_eq!(ids, ["Secret/api", "Service/db"]);
+        assert_eq!(set.items[0].object["data"]["t"], "YWJj");
+        assert_eq!(set.items[1].object["metadata"]["labels"], json!({"a": "x: y", "b": "1"}));
+        assert_eq!(set.items[1].object["metadata"]["namespace"], "ns");
+        let none = render_stack(&s, &context(json!({"api": false, "labels": {}})), Strictness::Strict, &["api".into()]).unwrap();
+        assert!(none.items.is_empty());
+    }
+
+    #[test]
+    fn strict_undefined_names_file_and_line() {
+        let s = stack(&[
+            ("x/deploy/service.yaml", "template-list: [x.yaml]\n"),
+            ("x/deploy/x.yaml.template", "kind: A\n\nname: {{ values.missing.key }}\n"),
+        ]);
+        let err = render_stack(&s, &context(json!({})), Strictness::Strict, &[]).unwrap_err();
+        assert!(err.message.contains("x/deploy/x.yaml.template:3"), "{err}");
+        let lenient = stack(&[
+            ("x/deploy/service.yaml", "template-list: [x.yaml]\n"),
+            ("x/deploy/x.yaml.template", "kind: A\nname: '{{ values.missing }}'\n"),
+        ]);
+        let set = render_stack(&lenient, &context(json!({})), Strictness::Lenient, &[]).unwrap();
+        assert_eq!(set.items[0].object["name"], "");
+    }
+
+    #[test]
+    fn invalid_rendered_yaml_is_reported_with_its_line() {
+        let s = stack(&[
+            ("x/deploy/service.yaml", "template-list: [x.yaml]\n"),
+            ("x/deploy/x.yaml.template", "kind: A\nbad: [unclosed\n"),
+        ]);
+        let err = render_stack(&s, &context(json!({})), Strictness::Strict, &[]).unwrap_err();
+        assert!(err.message.contains("x/deploy/x.yaml.template rendered invalid YAML"), "{err}");
+    }
+
+    #[test]
+    fn non_yaml_templates_render_but_yield_no_objects() {
+        let s = stack(&[
+            ("x/deploy/service.yaml", "template-list: [start.sh]\n"),
+            ("x/deploy/start.sh.template", "echo {{ release.name }}\n"),
+        ]);
+        assert!(render_stack(&s, &context(json!({})), Strictness::Strict, &[]).unwrap().items.is_empty());
+    }
+}

@@ -1,0 +1,19 @@
+//! The `paddock` command: parses flags and hands off to one module per command.
+
+mod cli;
+mod commands;
+mod report;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let code = match commands::run(cli) {
+        Ok(()) => 0,
+        Err(problems) => {
+            report::errors(&problems);
+            problems.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

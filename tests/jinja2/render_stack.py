@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Render a paddock stack directory with Python Jinja2.
+
+A cross-check that the stack's templates are real Jinja2 and render the same
+way the Rust (minijinja) renderer does. Context: `values` (the stack's
+values.yaml deep-merged with each -f file), `release` ({name, namespace}) and
+`generated` (fixed placeholders here, one per stack.yaml `generated:` entry).
+
+    render_stack.py STACK_DIR [-f values.yaml]... [--namespace NS] [--release NAME]
+
+Prints one YAML stream ("---"-separated) on stdout, services in prerequisite
+order, templates in each service's template-list order. Exit 2 on bad input.
+"""
+
+import argparse
+import base64
+import hashlib
+import os
+import re
+import sys
+
+import jinja2
+import yaml
+
+
+def die(msg):
+    print(f"render_stack: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def load_yaml(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        die(f"{path}: {e}")
+
+
+def deep_merge(base, override):
+    """Helm semantics: maps merge key by key, anything else replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for k, v in override.items():
+            out[k] = deep_merge(base[k], v) if k in base else v
+        return out
+    return override
+
+
+def b64encode(value):
+    # Only strings: callers convert other types explicitly so that Jinja2 and
+    # minijinja (which stringify booleans and none differently) agree.
+    if not isinstance(value, str):
+        raise TypeError(f"b64encode expects a string, got {type(value).__name__}: {value!r}")
+    return base64.b64encode(value.encode("utf-8")).decode("ascii")
+
+
+def placeholder(name, length):
+    """Deterministic alphanumeric stand-in for a generated credential."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    out, counter = "", 0
+    while len(out) < length:
+        digest = hashlib.sha256(f"{name}:{counter}".encode()).digest()
+        out += "".join(alphabet[b % len(alphabet)] for b in digest)
+        counter += 1
+    return out[:length]
+
+
+def load_services(stack_dir):
+    services = {}
+    for entry in sorted(os.listdir(stack_dir)):
+        desc = os.path.join(stack_dir, entry, "deploy", "service.yaml")
+        if os.path.isfile(desc):
+            data = load_yaml(desc) or {}
+            services[entry] = {
+                "prerequisite": list(data.get("prerequisite") or []),
+                "templates": list(data.get("template-list") or []),
+            }
+    if not services:
+        die(f"{stack_dir}: no <service>/deploy/service.yaml found")
+    for name, svc in services.items():
+        for dep in svc["prerequisite"]:
+            if dep not in services:
+                die(f"service {name}: unknown prerequisite {dep!r}")
+    return services
+
+
+def start_order(services):
+    """Topological order; ties broken by name so the output is stable."""
+    order, state = [], {}
+
+    def visit(name, path):
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            die("prerequisite cycle: " + " -> ".join(path + [name]))
+        state[name] = "visiting"
+        for dep in sorted(services[name]["prerequisite"]):
+            visit(dep, path + [name])
+        state[name] = "done"
+        order.append(name)
+
+    for name in sorted(services):
+        visit(name, [])
+    return order
+
+
+DOC_SPLIT = re.compile(r"^---[ \t]*$", re.M)
+
+
+def meaningful(doc):
+    """False for documents holding only whitespace and comments."""
+    return any(line.strip() and not line.strip().startswith("#") for line in doc.splitlines())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("stack_dir")
+    ap.add_argument("-f", "--values", action="append", default=[], help="values file (repeatable)")
+    ap.add_argument("--namespace", default="default")
+    ap.add_argument("--release", default=None, help="release name (default: stack.yaml release)")
+    args = ap.parse_args()
+
+    stack_dir = args.stack_dir
+    stack = load_yaml(os.path.join(stack_dir, "stack.yaml")) or {}
+    values = load_yaml(os.path.join(stack_dir, "values.yaml")) or {}
+    for path in args.values:
+        values = deep_merge(values, load_yaml(path) or {})
+
+    generated = {name: placeholder(name, int(length)) for name, length in (stack.get("generated") or {}).items()}
+    release = {"name": args.release or stack.get("release", "release"), "namespace": args.namespace}
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(stack_dir),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["b64encode"] = b64encode
+    context = {"values": values, "release": release, "generated": generated}
+
+    services = load_services(stack_dir)
+    docs = []
+    for svc in start_order(services):
+        for item in services[svc]["templates"]:
+            rel = f"{svc}/deploy/{item}.template"
+            try:
+                text = env.get_template(rel).render(context)
+            except jinja2.TemplateError as e:
+                die(f"{rel}: {type(e).__name__}: {e}")
+            except TypeError as e:
+                die(f"{rel}: {e}")
+            for n, doc in enumerate(DOC_SPLIT.split(text)):
+                if not meaningful(doc):
+                    continue
+                try:
+                    yaml.safe_load(doc)
+                except yaml.YAMLError as e:
+                    die(f"{rel} (document {n + 1}) is not valid YAML: {e}\n{doc}")
+                docs.append(f"# Source: {svc}/deploy/{item}\n{doc.strip(chr(10))}\n")
+    sys.stdout.write("---\n" + "---\n".join(docs))
+
+
+if __name__ == "__main__":
+    main()
