@@ -155,9 +155,22 @@ PARSED_CONFIG = {
     ("ConfigMap", "pachyderm-enterprise-config"): ["enterprise-cluster"],
 }
 
+# Config maps whose content is compared verbatim.
+VERBATIM_CONFIG = {("ConfigMap", "postgres-init-scripts")}
+
+
+def drop_nulls(v):
+    """Null map entries mean the same as absent ones to the API server."""
+    if isinstance(v, dict):
+        return {k: drop_nulls(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list):
+        return [drop_nulls(x) for x in v]
+    return v
+
 
 def facets(obj):
     """The comparable facts of one object, as {facet name: value}."""
+    obj = drop_nulls(obj)
     kind = obj["kind"]
     md = obj.get("metadata") or {}
     f = {"labels": md.get("labels") or {}}
@@ -170,6 +183,12 @@ def facets(obj):
         ps = pod_spec(obj) or {}
         f["volumes"] = sorted(v["name"] for v in ps.get("volumes") or [])
         f["service account"] = ps.get("serviceAccountName")
+        f["automountServiceAccountToken"] = ps.get("automountServiceAccountToken")
+        f["pod securityContext"] = ps.get("securityContext")
+        for k in ("affinity", "nodeSelector", "tolerations", "priorityClassName", "imagePullSecrets"):
+            f[f"pod {k}"] = ps.get(k)
+        f["pod annotations"] = {k: v for k, v in ((tmpl.get("metadata") or {}).get("annotations") or {}).items()
+                                if not k.startswith("checksum/")}
         for c in (ps.get("initContainers") or []) + (ps.get("containers") or []):
             n = c["name"]
             f[f"container {n} image"] = c.get("image")
@@ -178,12 +197,21 @@ def facets(obj):
             f[f"container {n} envFrom"] = [
                 (k, r.get("name"), bool(r.get("optional"))) for ef in c.get("envFrom") or [] for k, r in ef.items()
             ]
+            f[f"container {n} command"] = (c.get("command"), c.get("args"))
+            f[f"container {n} securityContext"] = c.get("securityContext")
+            f[f"container {n} resources"] = c.get("resources") or {}
+            f[f"container {n} imagePullPolicy"] = c.get("imagePullPolicy")
+            for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+                f[f"container {n} {probe}"] = c.get(probe)
             f[f"container {n} volumeMounts"] = sorted((m["name"], m["mountPath"]) for m in c.get("volumeMounts") or [])
         if kind == "StatefulSet":
             f["volumeClaimTemplates"] = vct(obj)
             f["serviceName"] = spec.get("serviceName")
     elif kind == "Service":
         f["selector"] = spec.get("selector") or {}
+        f["annotations"] = md.get("annotations") or {}
+        f["loadBalancerIP"] = spec.get("loadBalancerIP") or None
+        f["publishNotReadyAddresses"] = spec.get("publishNotReadyAddresses")
         f.update(svc_ports(obj))
     elif kind == "Secret":
         data = secret_data(obj)
@@ -198,6 +226,8 @@ def facets(obj):
         for k in PARSED_CONFIG.get((kind, md["name"]), []):
             if k in data:
                 f[f"parsed {k}"] = parse_yaml_text(data[k])
+        if (kind, md["name"]) in VERBATIM_CONFIG:
+            f["data"] = data
     elif kind in ("Role", "ClusterRole"):
         f["rules"] = norm_rules(obj.get("rules"))
     elif kind in ("RoleBinding", "ClusterRoleBinding"):

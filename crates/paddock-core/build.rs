@@ -10,7 +10,9 @@ fn main() {
     let mut files = Vec::new();
     collect(&stacks, &stacks, &mut files);
     files.sort();
-    let mut out = String::from("/// Every file of the built-in stacks: (path under stacks/, contents).\npub static BUILTIN_STACK_FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Every file of the built-in stacks: (path under stacks/, contents).\npub static BUILTIN_STACK_FILES: &[(&str, &str)] = &[\n",
+    );
     for (relative, absolute) in files {
         writeln!(out, "    ({relative:?}, include_str!({absolute:?})),").unwrap();
     }
@@ -25,7 +27,11 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
         if path.is_dir() {
             collect(root, &path, files);
         } else {
-            let relative = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             files.push((relative, path.to_string_lossy().into_owned()));
         }
     }

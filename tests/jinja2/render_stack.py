@@ -7,6 +7,10 @@ values.yaml deep-merged with each -f file), `release` ({name, namespace}) and
 `generated` (fixed placeholders here, one per stack.yaml `generated:` entry).
 
     render_stack.py STACK_DIR [-f values.yaml]... [--namespace NS] [--release NAME]
+                    [--engine jinja2|minijinja]
+
+--engine minijinja renders with the `minijinja` PyPI package (Python bindings
+of the Rust engine paddock uses) instead, to compare the two outputs.
 
 Prints one YAML stream ("---"-separated) on stdout, services in prerequisite
 order, templates in each service's template-list order. Exit 2 on bad input.
@@ -19,7 +23,6 @@ import os
 import re
 import sys
 
-import jinja2
 import yaml
 
 
@@ -104,6 +107,42 @@ def start_order(services):
     return order
 
 
+def make_jinja2(stack_dir):
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(stack_dir),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["b64encode"] = b64encode
+    return lambda name, ctx: env.get_template(name).render(ctx)
+
+
+def make_minijinja(stack_dir):
+    try:
+        import minijinja
+    except ImportError:
+        die("--engine minijinja needs the `minijinja` Python package (pip install minijinja)")
+
+    def load(name):
+        path = os.path.join(stack_dir, name)
+        if not os.path.isfile(path):
+            return None
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+
+    env = minijinja.Environment(
+        loader=load,
+        undefined_behavior="strict",
+        keep_trailing_newline=True,
+        auto_escape_callback=lambda name: False,
+        filters={"b64encode": b64encode},
+    )
+    return lambda name, ctx: env.render_template(name, **ctx)
+
+
 DOC_SPLIT = re.compile(r"^---[ \t]*$", re.M)
 
 
@@ -118,6 +157,7 @@ def main():
     ap.add_argument("-f", "--values", action="append", default=[], help="values file (repeatable)")
     ap.add_argument("--namespace", default="default")
     ap.add_argument("--release", default=None, help="release name (default: stack.yaml release)")
+    ap.add_argument("--engine", choices=["jinja2", "minijinja"], default="jinja2")
     args = ap.parse_args()
 
     stack_dir = args.stack_dir
@@ -129,14 +169,8 @@ def main():
     generated = {name: placeholder(name, int(length)) for name, length in (stack.get("generated") or {}).items()}
     release = {"name": args.release or stack.get("release", "release"), "namespace": args.namespace}
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(stack_dir),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters["b64encode"] = b64encode
     context = {"values": values, "release": release, "generated": generated}
+    render = make_minijinja(stack_dir) if args.engine == "minijinja" else make_jinja2(stack_dir)
 
     services = load_services(stack_dir)
     docs = []
@@ -144,11 +178,9 @@ def main():
         for item in services[svc]["templates"]:
             rel = f"{svc}/deploy/{item}.template"
             try:
-                text = env.get_template(rel).render(context)
-            except jinja2.TemplateError as e:
+                text = render(rel, context)
+            except Exception as e:  # engine errors: undefined keys, syntax, filter misuse
                 die(f"{rel}: {type(e).__name__}: {e}")
-            except TypeError as e:
-                die(f"{rel}: {e}")
             for n, doc in enumerate(DOC_SPLIT.split(text)):
                 if not meaningful(doc):
                     continue

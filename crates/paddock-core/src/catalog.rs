@@ -95,7 +95,10 @@ pub fn builtin_stack(name: &str) -> Result<Stack, Diagnostic> {
     let prefix = format!("{name}/");
     let files: FileTree = BUILTIN_STACK_FILES
         .iter()
-        .filter_map(|(path, text)| path.strip_prefix(&prefix).map(|p| (p.to_owned(), (*text).to_owned())))
+        .filter_map(|(path, text)| {
+            path.strip_prefix(&prefix)
+                .map(|p| (p.to_owned(), (*text).to_owned()))
+        })
         .collect();
     if files.is_empty() {
         let names = builtin_stack_names();
@@ -124,11 +127,20 @@ impl Stack {
         let mut warnings = Vec::new();
         let mut services = IndexMap::new();
         for (path, text) in &files {
-            let Some(deploy_dir) = path.strip_suffix("/service.yaml") else { continue };
-            let Some(service_dir) = deploy_dir.strip_suffix("/deploy").or_else(|| (deploy_dir == "deploy").then_some("")) else {
+            let Some(deploy_dir) = path.strip_suffix("/service.yaml") else {
                 continue;
             };
-            let name = service_dir.rsplit('/').next().unwrap_or(service_dir).to_owned();
+            let Some(service_dir) = deploy_dir
+                .strip_suffix("/deploy")
+                .or_else(|| (deploy_dir == "deploy").then_some(""))
+            else {
+                continue;
+            };
+            let name = service_dir
+                .rsplit('/')
+                .next()
+                .unwrap_or(service_dir)
+                .to_owned();
             if name.is_empty() {
                 continue;
             }
@@ -178,7 +190,10 @@ impl Stack {
                     continue;
                 }
                 if allow_missing {
-                    missing.push(format!("{} needs unknown service {prerequisite:?}", service.name));
+                    missing.push(format!(
+                        "{} needs unknown service {prerequisite:?}",
+                        service.name
+                    ));
                     continue;
                 }
                 let mut d = Diagnostic::bad_input(format!(
@@ -186,7 +201,9 @@ impl Stack {
                     service.name
                 ))
                 .at_path(format!("{}/service.yaml: prerequisite", service.deploy_dir));
-                if let Some(best) = did_you_mean(prerequisite, self.services.keys().map(String::as_str)) {
+                if let Some(best) =
+                    did_you_mean(prerequisite, self.services.keys().map(String::as_str))
+                {
                     d = d.with_help(format!("did you mean `{best}`?"));
                 }
                 return Err(d);
@@ -228,7 +245,9 @@ impl Stack {
                 cycle.join(" -> ")
             )));
         }
-        let Some(service) = self.services.get(name) else { return Ok(0) };
+        let Some(service) = self.services.get(name) else {
+            return Ok(0);
+        };
         stack.push(name);
         let mut mine = 0;
         for prerequisite in &service.spec.prerequisite {
@@ -255,12 +274,21 @@ const SCRIPT_KEYS: [(&str, &str); 4] = [
 ];
 
 /// Parses a service.yaml; unknown keys become warnings (OpenPAI trees carry extra ones).
-pub fn parse_service_spec(text: &str, file: &str, warnings: &mut Vec<String>) -> Result<ServiceSpec, Diagnostic> {
+pub fn parse_service_spec(
+    text: &str,
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> Result<ServiceSpec, Diagnostic> {
     let node = values::parse_values(text, file)?;
     let mut spec = ServiceSpec::default();
-    let Value::Map(map) = &node.value else { unreachable!("parse_values returns a mapping") };
+    let Value::Map(map) = &node.value else {
+        unreachable!("parse_values returns a mapping")
+    };
     for (key, entry) in map {
-        let at = |d: Diagnostic| d.at_path(key.clone()).with_origin(entry.node.origin.clone());
+        let at = |d: Diagnostic| {
+            d.at_path(key.clone())
+                .with_origin(entry.node.origin.clone())
+        };
         match key.as_str() {
             "prerequisite" => spec.prerequisite = string_list(&entry.node).map_err(at)?,
             "template-list" => spec.template_list = string_list(&entry.node).map_err(at)?,
@@ -268,10 +296,17 @@ pub fn parse_service_spec(text: &str, file: &str, warnings: &mut Vec<String>) ->
             "deploy-rules" => spec.deploy_rules = deploy_rules(&entry.node, file)?,
             other => {
                 if let Some((_, op)) = SCRIPT_KEYS.iter().find(|(k, _)| *k == other) {
-                    spec.scripts.insert((*op).to_owned(), string_value(&entry.node).map_err(at)?);
+                    spec.scripts
+                        .insert((*op).to_owned(), string_value(&entry.node).map_err(at)?);
                 } else {
-                    let origin = entry.key_origin.as_ref().map(|o| o.to_string()).unwrap_or_else(|| file.to_owned());
-                    warnings.push(format!("{origin}: unknown service.yaml key `{other}` is ignored"));
+                    let origin = entry
+                        .key_origin
+                        .as_ref()
+                        .map(|o| o.to_string())
+                        .unwrap_or_else(|| file.to_owned());
+                    warnings.push(format!(
+                        "{origin}: unknown service.yaml key `{other}` is ignored"
+                    ));
                 }
             }
         }
@@ -283,7 +318,10 @@ fn string_value(node: &Node) -> Result<String, Diagnostic> {
     match &node.value {
         Value::Scalar(Scalar::String(s)) => Ok(s.clone()),
         Value::Scalar(Scalar::Int(i)) => Ok(i.to_string()),
-        _ => Err(Diagnostic::bad_input(format!("expected a string, got {}", node.describe()))),
+        _ => Err(Diagnostic::bad_input(format!(
+            "expected a string, got {}",
+            node.describe()
+        ))),
     }
 }
 
@@ -291,7 +329,10 @@ fn string_list(node: &Node) -> Result<Vec<String>, Diagnostic> {
     match &node.value {
         Value::Seq(items) => items.iter().map(string_value).collect(),
         Value::Scalar(Scalar::Null) => Ok(Vec::new()),
-        _ => Err(Diagnostic::bad_input(format!("expected a list, got {}", node.describe()))),
+        _ => Err(Diagnostic::bad_input(format!(
+            "expected a list, got {}",
+            node.describe()
+        ))),
     }
 }
 
@@ -300,9 +341,12 @@ fn deploy_rules(node: &Node, file: &str) -> Result<Vec<DeployRule>, Diagnostic> 
         Value::Seq(items) => items.as_slice(),
         Value::Scalar(Scalar::Null) => &[],
         _ => {
-            return Err(Diagnostic::bad_input(format!("expected a list of rules, got {}", node.describe()))
-                .at_path("deploy-rules")
-                .with_origin(node.origin.clone()));
+            return Err(Diagnostic::bad_input(format!(
+                "expected a list of rules, got {}",
+                node.describe()
+            ))
+            .at_path("deploy-rules")
+            .with_origin(node.origin.clone()));
         }
     };
     items
@@ -332,8 +376,14 @@ mod tests {
     use super::*;
 
     fn tree(entries: &[(&str, &str)]) -> FileTree {
-        let mut files: FileTree = entries.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect();
-        files.insert("stack.yaml".into(), "name: t\ndescription: test\nrelease: r\n".into());
+        let mut files: FileTree = entries
+            .iter()
+            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .collect();
+        files.insert(
+            "stack.yaml".into(),
+            "name: t\ndescription: test\nrelease: r\n".into(),
+        );
         files
     }
 
@@ -349,7 +399,13 @@ mod tests {
         assert_eq!(spec.prerequisite, ["a", "b"]);
         assert_eq!(spec.template_list, ["x.yaml", "sub/y.sh"]);
         assert_eq!(spec.scripts["start"], "start.sh");
-        assert_eq!(spec.deploy_rules, [DeployRule::In("pai-master".into()), DeployRule::NotIn("no-drivers".into())]);
+        assert_eq!(
+            spec.deploy_rules,
+            [
+                DeployRule::In("pai-master".into()),
+                DeployRule::NotIn("no-drivers".into())
+            ]
+        );
         assert_eq!(spec.cluster_type.as_deref(), Some("k8s"));
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("upgraded-script"), "{warnings:?}");
@@ -357,7 +413,12 @@ mod tests {
 
     #[test]
     fn bad_rule_names_file_and_index() {
-        let err = parse_service_spec("deploy-rules:\n  - on: x\n", "s/deploy/service.yaml", &mut Vec::new()).unwrap_err();
+        let err = parse_service_spec(
+            "deploy-rules:\n  - on: x\n",
+            "s/deploy/service.yaml",
+            &mut Vec::new(),
+        )
+        .unwrap_err();
         assert_eq!(err.key_path.as_deref(), Some("deploy-rules[0]"));
         assert!(err.to_string().contains("s/deploy/service.yaml"), "{err}");
     }
@@ -399,10 +460,28 @@ mod tests {
 
     #[test]
     fn unknown_prerequisite_and_missing_template_are_errors() {
-        let err = Stack::from_files("t", tree(&[("api/deploy/service.yaml", "prerequisite: [dbb]\n"), ("db/deploy/service.yaml", "")])).unwrap_err();
-        assert!(err.message.contains("unknown prerequisite \"dbb\""), "{err}");
+        let err = Stack::from_files(
+            "t",
+            tree(&[
+                ("api/deploy/service.yaml", "prerequisite: [dbb]\n"),
+                ("db/deploy/service.yaml", ""),
+            ]),
+        )
+        .unwrap_err();
+        assert!(
+            err.message.contains("unknown prerequisite \"dbb\""),
+            "{err}"
+        );
         assert_eq!(err.help.as_deref(), Some("did you mean `db`?"));
-        let err = Stack::from_files("t", tree(&[("api/deploy/service.yaml", "template-list: [a.yaml]\n")])).unwrap_err();
-        assert!(err.message.contains("api/deploy/a.yaml.template does not exist"), "{err}");
+        let err = Stack::from_files(
+            "t",
+            tree(&[("api/deploy/service.yaml", "template-list: [a.yaml]\n")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.message
+                .contains("api/deploy/a.yaml.template does not exist"),
+            "{err}"
+        );
     }
 }

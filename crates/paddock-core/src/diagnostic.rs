@@ -129,7 +129,10 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// Best did-you-mean candidate for `wrong` among `candidates`, if one is close enough.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = wrong.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -146,7 +149,10 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         let keys = ["externalService", "service", "storage"];
-        assert_eq!(did_you_mean("exernalService", keys), Some("externalService"));
+        assert_eq!(
+            did_you_mean("exernalService", keys),
+            Some("externalService")
+        );
         assert_eq!(did_you_mean("proxxy", ["proxy", "pachd"]), Some("proxy"));
         assert_eq!(did_you_mean("zzzz", keys), None);
     }

@@ -77,7 +77,10 @@ pub const INSTALL_ORDER: &[&str] = &[
 ];
 
 fn install_rank(kind: &str) -> usize {
-    INSTALL_ORDER.iter().position(|k| *k == kind).unwrap_or(INSTALL_ORDER.len())
+    INSTALL_ORDER
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(INSTALL_ORDER.len())
 }
 
 /// An ordered, validated set of objects.
@@ -106,7 +109,14 @@ impl ManifestSet {
     pub fn check_unique(&self) -> Result<(), Diagnostic> {
         let mut seen = std::collections::HashMap::new();
         for m in &self.items {
-            let key = (m.kind().to_owned(), m.object["metadata"]["namespace"].as_str().unwrap_or("").to_owned(), m.name().to_owned());
+            let key = (
+                m.kind().to_owned(),
+                m.object["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+                m.name().to_owned(),
+            );
             if let Some(first) = seen.insert(key, &m.source) {
                 return Err(Diagnostic::bad_input(format!(
                     "{} is rendered twice: by {first} and by {}",
@@ -134,7 +144,11 @@ impl ManifestSet {
                 )),
                 Outcome::Invalid(violations) => {
                     for v in violations {
-                        let at = if v.path.is_empty() { String::new() } else { format!(" at {}", v.path) };
+                        let at = if v.path.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" at {}", v.path)
+                        };
                         problems.push(
                             Diagnostic::bad_input(format!(
                                 "{}{at}: {} (Kubernetes {} schema)",
@@ -148,7 +162,11 @@ impl ManifestSet {
                 }
             }
         }
-        if problems.is_empty() { Ok(warnings) } else { Err(Diagnostics(problems)) }
+        if problems.is_empty() {
+            Ok(warnings)
+        } else {
+            Err(Diagnostics(problems))
+        }
     }
 
     /// The whole set as one stream in `format`.
@@ -173,7 +191,11 @@ impl ManifestSet {
 
     /// Writes one file per object into `dir` (`NN-kind-name.yaml`); Secrets are made readable
     /// by their owner only. Returns the paths written.
-    pub fn write_dir(&self, dir: &Path, format: Format) -> Result<Vec<std::path::PathBuf>, Diagnostic> {
+    pub fn write_dir(
+        &self,
+        dir: &Path,
+        format: Format,
+    ) -> Result<Vec<std::path::PathBuf>, Diagnostic> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Diagnostic::failed(format!("cannot create {}: {e}", dir.display())))?;
         let ext = match format {
@@ -182,7 +204,12 @@ impl ManifestSet {
         };
         let mut written = Vec::new();
         for (i, m) in self.items.iter().enumerate() {
-            let file = dir.join(format!("{:02}-{}-{}.{ext}", i + 1, m.kind().to_ascii_lowercase(), m.name()));
+            let file = dir.join(format!(
+                "{:02}-{}-{}.{ext}",
+                i + 1,
+                m.kind().to_ascii_lowercase(),
+                m.name()
+            ));
             let text = match format {
                 Format::Yaml => yaml_out::to_yaml(&m.object),
                 Format::Json => serde_json::to_string_pretty(&m.object).unwrap_or_default() + "\n",
@@ -196,7 +223,8 @@ impl ManifestSet {
 
 fn write_private_if(path: &Path, text: &str, private: bool) -> Result<(), Diagnostic> {
     use std::io::Write;
-    let fail = |e: std::io::Error| Diagnostic::failed(format!("cannot write {}: {e}", path.display()));
+    let fail =
+        |e: std::io::Error| Diagnostic::failed(format!("cannot write {}: {e}", path.display()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -208,7 +236,8 @@ fn write_private_if(path: &Path, text: &str, private: bool) -> Result<(), Diagno
     #[cfg(unix)]
     if private {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(fail)?;
     }
     file.write_all(text.as_bytes()).map_err(fail)
 }
@@ -229,28 +258,55 @@ mod tests {
     #[test]
     fn sorts_by_helm_kind_order_stably() {
         let mut set = ManifestSet {
-            items: vec![m("Deployment", "a"), m("Widget", "w"), m("Service", "b"), m("Secret", "c"), m("Service", "a")],
+            items: vec![
+                m("Deployment", "a"),
+                m("Widget", "w"),
+                m("Service", "b"),
+                m("Secret", "c"),
+                m("Service", "a"),
+            ],
         };
         set.sort_for_install();
         let ids: Vec<String> = set.items.iter().map(Manifest::id).collect();
-        assert_eq!(ids, ["Secret/c", "Service/b", "Service/a", "Deployment/a", "Widget/w"]);
+        assert_eq!(
+            ids,
+            [
+                "Secret/c",
+                "Service/b",
+                "Service/a",
+                "Deployment/a",
+                "Widget/w"
+            ]
+        );
     }
 
     #[test]
     fn duplicates_are_reported() {
-        let set = ManifestSet { items: vec![m("Service", "a"), m("Service", "a")] };
-        assert!(set.check_unique().unwrap_err().message.contains("Service/a is rendered twice"));
+        let set = ManifestSet {
+            items: vec![m("Service", "a"), m("Service", "a")],
+        };
+        assert!(
+            set.check_unique()
+                .unwrap_err()
+                .message
+                .contains("Service/a is rendered twice")
+        );
     }
 
     #[test]
     fn streams_in_both_formats() {
-        let set = ManifestSet { items: vec![m("Service", "a"), m("Secret", "b")] };
+        let set = ManifestSet {
+            items: vec![m("Service", "a"), m("Secret", "b")],
+        };
         let yaml = set.to_stream(Format::Yaml);
         assert_eq!(yaml.matches("---\n").count(), 1);
         let docs: Vec<Value> = serde_saphyr::from_multiple(&yaml).unwrap();
         assert_eq!(docs.len(), 2);
         let json = set.to_stream(Format::Json);
-        let parsed: Vec<Value> = serde_json::Deserializer::from_str(&json).into_iter().collect::<Result<_, _>>().unwrap();
+        let parsed: Vec<Value> = serde_json::Deserializer::from_str(&json)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
         assert_eq!(parsed[1]["kind"], "Secret");
     }
 
@@ -259,7 +315,9 @@ mod tests {
     fn secrets_are_written_owner_only() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let set = ManifestSet { items: vec![m("Service", "a"), m("Secret", "b")] };
+        let set = ManifestSet {
+            items: vec![m("Service", "a"), m("Secret", "b")],
+        };
         let files = set.write_dir(dir.path(), Format::Yaml).unwrap();
         assert_eq!(files[1].file_name().unwrap(), "02-secret-b.yaml");
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;

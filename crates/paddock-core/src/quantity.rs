@@ -16,7 +16,9 @@ pub fn parse_quantity(text: &str) -> Result<f64, String> {
     if digits.is_empty() || digits == "." || digits.matches('.').count() > 1 {
         return Err(format!("{text:?} does not start with a number"));
     }
-    let value: f64 = number.parse().map_err(|_| format!("{text:?} does not start with a number"))?;
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} does not start with a number"))?;
     let factor = match suffix {
         "" => 1.0,
         "m" => 1e-3,
@@ -65,7 +67,11 @@ mod tests {
     fn rejects_garbage() {
         assert!(parse_quantity("").is_err());
         assert!(parse_quantity("Gi").is_err());
-        assert!(parse_quantity("1GB").unwrap_err().contains("unknown suffix \"GB\""));
+        assert!(
+            parse_quantity("1GB")
+                .unwrap_err()
+                .contains("unknown suffix \"GB\"")
+        );
         assert!(parse_quantity("1.2.3").is_err());
         assert!(parse_quantity("lots").is_err());
     }

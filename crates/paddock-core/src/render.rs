@@ -59,7 +59,11 @@ pub fn environment(files: Arc<FileTree>, strictness: Strictness) -> Environment<
     env.set_syntax(syntax);
     env.set_loader(move |name| Ok(files.get(name).cloned()));
     env.set_unknown_method_callback(|state, value, method, args| {
-        let method = if method == "iteritems" { "items" } else { method };
+        let method = if method == "iteritems" {
+            "items"
+        } else {
+            method
+        };
         minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
     });
     env.add_filter("b64encode", |s: String| base64(s.as_bytes()));
@@ -113,7 +117,11 @@ pub fn render_service(
 }
 
 /// Renders one template file to text, turning template errors into file:line diagnostics.
-pub fn render_file(env: &Environment<'static>, source: &str, ctx: &minijinja::Value) -> Result<String, Diagnostic> {
+pub fn render_file(
+    env: &Environment<'static>,
+    source: &str,
+    ctx: &minijinja::Value,
+) -> Result<String, Diagnostic> {
     env.get_template(source)
         .and_then(|t| t.render(ctx))
         .map_err(|e| template_error(&e, source))
@@ -126,24 +134,28 @@ fn template_error(e: &minijinja::Error, source: &str) -> Diagnostic {
         None => file.to_owned(),
     };
     let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
-    Diagnostic::bad_input(format!("template error in {location}: {}{detail}", e.kind()))
+    Diagnostic::bad_input(format!(
+        "template error in {location}: {}{detail}",
+        e.kind()
+    ))
 }
 
 /// Parses rendered YAML into objects, dropping empty documents.
 pub fn parse_rendered(text: &str, source: &str) -> Result<Vec<Value>, Diagnostic> {
-    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, crate::values::yaml::yaml_options())
-        .map_err(|e| {
-            let line = e.location().map(|l| l.line() as usize);
-            let shown = line
-                .and_then(|l| text.lines().nth(l.saturating_sub(1)))
-                .map(|l| format!("\n  rendered line: {}", l.trim_end()))
-                .unwrap_or_default();
-            let first = e.to_string().lines().next().unwrap_or_default().to_owned();
-            Diagnostic::bad_input(format!(
-                "{source} rendered invalid YAML (line {} of its output): {first}{shown}",
-                line.map_or("?".into(), |l| l.to_string())
-            ))
-        })?;
+    let docs: Vec<Value> =
+        serde_saphyr::from_multiple_with_options(text, crate::values::yaml::yaml_options())
+            .map_err(|e| {
+                let line = e.location().map(|l| l.line() as usize);
+                let shown = line
+                    .and_then(|l| text.lines().nth(l.saturating_sub(1)))
+                    .map(|l| format!("\n  rendered line: {}", l.trim_end()))
+                    .unwrap_or_default();
+                let first = e.to_string().lines().next().unwrap_or_default().to_owned();
+                Diagnostic::bad_input(format!(
+                    "{source} rendered invalid YAML (line {} of its output): {first}{shown}",
+                    line.map_or("?".into(), |l| l.to_string())
+                ))
+            })?;
     docs.into_iter()
         .filter(|d| !d.is_null())
         .map(|d| match d {
@@ -158,7 +170,11 @@ pub fn parse_rendered(text: &str, source: &str) -> Result<Vec<Value>, Diagnostic
 
 fn short(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 60 { format!("{}…", &s[..60]) } else { s }
+    if s.len() > 60 {
+        format!("{}…", &s[..60])
+    } else {
+        s
+    }
 }
 
 /// Standard base64 (with padding) of bytes.
@@ -187,15 +203,24 @@ mod tests {
     use serde_json::json;
 
     fn stack(files: &[(&str, &str)]) -> Stack {
-        let mut tree: FileTree = files.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect();
-        tree.insert("stack.yaml".into(), "name: t\ndescription: d\nrelease: r\n".into());
+        let mut tree: FileTree = files
+            .iter()
+            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .collect();
+        tree.insert(
+            "stack.yaml".into(),
+            "name: t\ndescription: d\nrelease: r\n".into(),
+        );
         Stack::from_files("t", tree).unwrap()
     }
 
     fn context(values: Value) -> TemplateContext {
         TemplateContext {
             values,
-            release: Release { name: "r".into(), namespace: "ns".into() },
+            release: Release {
+                name: "r".into(),
+                namespace: "ns".into(),
+            },
             generated: IndexMap::from([("token".to_owned(), "abc".to_owned())]),
             extra: IndexMap::new(),
         }
@@ -213,17 +238,41 @@ mod tests {
     fn renders_services_in_dependency_order_with_filters_and_items() {
         let s = stack(&[
             ("db/deploy/service.yaml", "template-list: [db.yaml]\n"),
-            ("db/deploy/db.yaml.template", "kind: Service\napiVersion: v1\nmetadata:\n  name: db\n  namespace: {{ release.namespace | tojson }}\n  labels:\n{% for k, v in values.labels.items() %}    {{ k | tojson }}: {{ v | tojson }}\n{% endfor %}"),
-            ("api/deploy/service.yaml", "prerequisite: [db]\ntemplate-list: [api.yaml]\n"),
-            ("api/deploy/api.yaml.template", "{% if values.api %}kind: Secret\napiVersion: v1\nmetadata:\n  name: api\ndata:\n  t: {{ generated.token | b64encode | tojson }}\n---\n# nothing here\n{% endif %}"),
+            (
+                "db/deploy/db.yaml.template",
+                "kind: Service\napiVersion: v1\nmetadata:\n  name: db\n  namespace: {{ release.namespace | tojson }}\n  labels:\n{% for k, v in values.labels.items() %}    {{ k | tojson }}: {{ v | tojson }}\n{% endfor %}",
+            ),
+            (
+                "api/deploy/service.yaml",
+                "prerequisite: [db]\ntemplate-list: [api.yaml]\n",
+            ),
+            (
+                "api/deploy/api.yaml.template",
+                "{% if values.api %}kind: Secret\napiVersion: v1\nmetadata:\n  name: api\ndata:\n  t: {{ generated.token | b64encode | tojson }}\n---\n# nothing here\n{% endif %}",
+            ),
         ]);
-        let set = render_stack(&s, &context(json!({"api": true, "labels": {"a": "x: y", "b": "1"}})), Strictness::Strict, &[]).unwrap();
+        let set = render_stack(
+            &s,
+            &context(json!({"api": true, "labels": {"a": "x: y", "b": "1"}})),
+            Strictness::Strict,
+            &[],
+        )
+        .unwrap();
         let ids: Vec<String> = set.items.iter().map(|m| m.id()).collect();
         assert_eq!(ids, ["Secret/api", "Service/db"]);
         assert_eq!(set.items[0].object["data"]["t"], "YWJj");
-        assert_eq!(set.items[1].object["metadata"]["labels"], json!({"a": "x: y", "b": "1"}));
+        assert_eq!(
+            set.items[1].object["metadata"]["labels"],
+            json!({"a": "x: y", "b": "1"})
+        );
         assert_eq!(set.items[1].object["metadata"]["namespace"], "ns");
-        let none = render_stack(&s, &context(json!({"api": false, "labels": {}})), Strictness::Strict, &["api".into()]).unwrap();
+        let none = render_stack(
+            &s,
+            &context(json!({"api": false, "labels": {}})),
+            Strictness::Strict,
+            &["api".into()],
+        )
+        .unwrap();
         assert!(none.items.is_empty());
     }
 
@@ -231,13 +280,19 @@ mod tests {
     fn strict_undefined_names_file_and_line() {
         let s = stack(&[
             ("x/deploy/service.yaml", "template-list: [x.yaml]\n"),
-            ("x/deploy/x.yaml.template", "kind: A\n\nname: {{ values.missing.key }}\n"),
+            (
+                "x/deploy/x.yaml.template",
+                "kind: A\n\nname: {{ values.missing.key }}\n",
+            ),
         ]);
         let err = render_stack(&s, &context(json!({})), Strictness::Strict, &[]).unwrap_err();
         assert!(err.message.contains("x/deploy/x.yaml.template:3"), "{err}");
         let lenient = stack(&[
             ("x/deploy/service.yaml", "template-list: [x.yaml]\n"),
-            ("x/deploy/x.yaml.template", "kind: A\nname: '{{ values.missing }}'\n"),
+            (
+                "x/deploy/x.yaml.template",
+                "kind: A\nname: '{{ values.missing }}'\n",
+            ),
         ]);
         let set = render_stack(&lenient, &context(json!({})), Strictness::Lenient, &[]).unwrap();
         assert_eq!(set.items[0].object["name"], "");
@@ -250,7 +305,11 @@ mod tests {
             ("x/deploy/x.yaml.template", "kind: A\nbad: [unclosed\n"),
         ]);
         let err = render_stack(&s, &context(json!({})), Strictness::Strict, &[]).unwrap_err();
-        assert!(err.message.contains("x/deploy/x.yaml.template rendered invalid YAML"), "{err}");
+        assert!(
+            err.message
+                .contains("x/deploy/x.yaml.template rendered invalid YAML"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -259,6 +318,11 @@ mod tests {
             ("x/deploy/service.yaml", "template-list: [start.sh]\n"),
             ("x/deploy/start.sh.template", "echo {{ release.name }}\n"),
         ]);
-        assert!(render_stack(&s, &context(json!({})), Strictness::Strict, &[]).unwrap().items.is_empty());
+        assert!(
+            render_stack(&s, &context(json!({})), Strictness::Strict, &[])
+                .unwrap()
+                .items
+                .is_empty()
+        );
     }
 }

@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
@@ -199,12 +200,9 @@ impl Bundle {
     fn node(&self, id: usize) -> &Node {
         let definition = &self.definitions[id];
         definition.compiled.get_or_init(|| {
-            serde_json::from_str::<Value>(definition.raw.get())
-                .map_err(|err| err.to_string())
-                .and_then(|value| compile(&value, &self.index))
-                .unwrap_or_else(|err| {
-                    panic!("bundled Kubernetes schema {}: {err}", definition.name)
-                })
+            compile(definition.raw.get(), &self.index).unwrap_or_else(|err| {
+                panic!("bundled Kubernetes schema {}: {err}", definition.name)
+            })
         })
     }
 }
@@ -294,90 +292,209 @@ impl Node {
     }
 }
 
-/// Compiles one schema object; `$ref` names are resolved through `index`.
-fn compile(schema: &Value, index: &HashMap<&'static str, usize>) -> Result<Node, String> {
-    let Value::Object(map) = schema else {
-        return Err(format!(
-            "expected a schema object, got {}",
-            describe_value(schema)
-        ));
-    };
-    let mut node = Node::default();
-    for (keyword, value) in map {
-        match keyword.as_str() {
-            "type" => node.types = compile_types(value)?,
-            "$ref" => {
-                let name = value.as_str().ok_or("$ref must be a string")?;
-                let id = index
-                    .get(name)
-                    .ok_or_else(|| format!("unresolved $ref {name}"))?;
-                node.reference = Some(*id);
-            }
-            "properties" => {
-                let properties = value.as_object().ok_or("properties must be an object")?;
-                node.properties = properties
-                    .iter()
-                    .map(|(name, sub)| Ok((name.as_str().into(), compile(sub, index)?)))
-                    .collect::<Result<_, String>>()?;
-                node.properties.sort_by(|a, b| a.0.cmp(&b.0));
-            }
-            "additionalProperties" => {
-                node.additional = match value {
-                    Value::Bool(true) => Additional::Allowed,
-                    Value::Bool(false) => Additional::Forbidden,
-                    other => Additional::Schema(Box::new(compile(other, index)?)),
-                }
-            }
-            "items" => node.items = Some(Box::new(compile(value, index)?)),
-            "required" => {
-                node.required = value
-                    .as_array()
-                    .ok_or("required must be an array")?
-                    .iter()
-                    .map(|name| {
-                        name.as_str()
-                            .map(Into::into)
-                            .ok_or("required names must be strings")
-                    })
-                    .collect::<Result<_, _>>()?;
-            }
-            "enum" => {
-                node.enumeration = Some(value.as_array().ok_or("enum must be an array")?.clone())
-            }
-            "format" => {
-                node.format = match value.as_str() {
-                    Some("int32") => IntFormat::Int32,
-                    Some("int64") => IntFormat::Int64,
-                    _ => IntFormat::None,
-                }
-            }
-            "oneOf" => {
-                node.one_of = value
-                    .as_array()
-                    .ok_or("oneOf must be an array")?
-                    .iter()
-                    .map(|branch| compile(branch, index))
-                    .collect::<Result<_, _>>()?;
-            }
-            other => return Err(format!("unsupported keyword {other:?}")),
-        }
-    }
+/// Compiles one schema from JSON text; `$ref` names are resolved through `index`.
+fn compile(text: &str, index: &HashMap<&'static str, usize>) -> Result<Node, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let node = SchemaSeed { index }.deserialize(&mut deserializer)?;
+    deserializer.end()?;
     Ok(node)
 }
 
-/// Compiles `type` (a name or a list of names) into a bit set.
-fn compile_types(value: &Value) -> Result<u8, String> {
-    let one = |name: &Value| -> Result<u8, String> {
-        let name = name.as_str().ok_or("type names must be strings")?;
+/// Keywords the compiler understands (for error messages).
+const KEYWORDS: &[&str] = &[
+    "type",
+    "properties",
+    "additionalProperties",
+    "items",
+    "required",
+    "enum",
+    "$ref",
+    "format",
+    "oneOf",
+];
+
+/// Deserializes a schema object straight into a [`Node`] (no intermediate `Value`).
+#[derive(Clone, Copy)]
+struct SchemaSeed<'i> {
+    /// Definition name to index, for `$ref`.
+    index: &'i HashMap<&'static str, usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for SchemaSeed<'_> {
+    type Value = Node;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SchemaSeed<'_> {
+    type Value = Node;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a schema object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut node = Node::default();
+        while let Some(keyword) = map.next_key::<&'de str>()? {
+            match keyword {
+                "type" => node.types = map.next_value_seed(TypesSeed)?,
+                "$ref" => {
+                    let name = map.next_value::<&'de str>()?;
+                    let id = self
+                        .index
+                        .get(name)
+                        .ok_or_else(|| A::Error::custom(format!("unresolved $ref {name}")))?;
+                    node.reference = Some(*id);
+                }
+                "properties" => node.properties = map.next_value_seed(PropertiesSeed(self))?,
+                "additionalProperties" => {
+                    node.additional = map.next_value_seed(AdditionalSeed(self))?;
+                }
+                "items" => node.items = Some(Box::new(map.next_value_seed(self)?)),
+                "required" => node.required = map.next_value()?,
+                "enum" => node.enumeration = Some(map.next_value()?),
+                "format" => {
+                    node.format = match map.next_value::<&'de str>()? {
+                        "int32" => IntFormat::Int32,
+                        "int64" => IntFormat::Int64,
+                        _ => IntFormat::None,
+                    };
+                }
+                "oneOf" => node.one_of = map.next_value_seed(BranchesSeed(self))?,
+                other => return Err(A::Error::unknown_field(other, KEYWORDS)),
+            }
+        }
+        Ok(node)
+    }
+}
+
+/// `properties`: name to schema, sorted by name.
+struct PropertiesSeed<'i>(SchemaSeed<'i>);
+
+impl<'de> DeserializeSeed<'de> for PropertiesSeed<'_> {
+    type Value = Vec<(Box<str>, Node)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PropertiesSeed<'_> {
+    type Value = Vec<(Box<str>, Node)>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a map of property schemas")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut properties = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(name) = map.next_key::<&'de str>()? {
+            properties.push((Box::from(name), map.next_value_seed(self.0)?));
+        }
+        properties.sort_by(|a: &(Box<str>, Node), b| a.0.cmp(&b.0));
+        Ok(properties)
+    }
+}
+
+/// `additionalProperties`: a boolean or a schema.
+struct AdditionalSeed<'i>(SchemaSeed<'i>);
+
+impl<'de> DeserializeSeed<'de> for AdditionalSeed<'_> {
+    type Value = Additional;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Additional, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AdditionalSeed<'_> {
+    type Value = Additional;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a boolean or a schema object")
+    }
+
+    fn visit_bool<E: de::Error>(self, allowed: bool) -> Result<Additional, E> {
+        Ok(if allowed {
+            Additional::Allowed
+        } else {
+            Additional::Forbidden
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Additional, A::Error> {
+        Ok(Additional::Schema(Box::new(self.0.visit_map(map)?)))
+    }
+}
+
+/// `oneOf`: a list of schemas.
+struct BranchesSeed<'i>(SchemaSeed<'i>);
+
+impl<'de> DeserializeSeed<'de> for BranchesSeed<'_> {
+    type Value = Vec<Node>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Node>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BranchesSeed<'_> {
+    type Value = Vec<Node>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a list of schema objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Node>, A::Error> {
+        let mut branches = Vec::new();
+        while let Some(branch) = seq.next_element_seed(self.0)? {
+            branches.push(branch);
+        }
+        Ok(branches)
+    }
+}
+
+/// `type`: a type name or a list of them, as a bit set of [`types`].
+struct TypesSeed;
+
+impl TypesSeed {
+    /// Bit of one type name.
+    fn bit<E: de::Error>(name: &str) -> Result<u8, E> {
         types::NAMES
             .iter()
             .find(|(_, known)| *known == name)
             .map(|(bit, _)| *bit)
-            .ok_or_else(|| format!("unknown type {name:?}"))
-    };
-    match value {
-        Value::Array(names) => names.iter().try_fold(0, |bits, name| Ok(bits | one(name)?)),
-        name => one(name),
+            .ok_or_else(|| E::custom(format!("unknown type {name:?}")))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for TypesSeed {
+    type Value = u8;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<u8, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TypesSeed {
+    type Value = u8;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a type name or a list of type names")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<u8, E> {
+        Self::bit(name)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u8, A::Error> {
+        let mut bits = 0;
+        while let Some(name) = seq.next_element::<&'de str>()? {
+            bits |= Self::bit::<A::Error>(name)?;
+        }
+        Ok(bits)
     }
 }
 
@@ -1094,11 +1211,9 @@ mod tests {
 
     #[test]
     fn enum_lists_allowed_values() {
-        let node = compile(
-            &json!({"type": ["string", "null"], "enum": ["ClusterIP", "NodePort", "LoadBalancer"]}),
-            &HashMap::new(),
-        )
-        .unwrap();
+        let schema =
+            r#"{"type": ["string", "null"], "enum": ["ClusterIP", "NodePort", "LoadBalancer"]}"#;
+        let node = compile(schema, &HashMap::new()).unwrap();
         let mut checker = Checker {
             bundle: bundle(),
             path: "spec.type".to_owned(),
@@ -1115,6 +1230,20 @@ mod tests {
                     .to_owned()
             }]
         );
+    }
+
+    #[test]
+    fn compiler_rejects_what_it_does_not_understand() {
+        let index = HashMap::from([("known", 0)]);
+        assert!(compile(r#"{"$ref": "known", "type": "string"}"#, &index).is_ok());
+        for schema in [
+            r#"{"$ref": "missing"}"#,
+            r#"{"pattern": "^a$"}"#,
+            r#"{"type": "strnig"}"#,
+            r#"{"additionalProperties": 3}"#,
+        ] {
+            assert!(compile(schema, &index).is_err(), "{schema}");
+        }
     }
 
     #[test]

@@ -91,7 +91,8 @@ fn emit_scalar(value: &Value, block_indent: usize, out: &mut String) {
 fn is_literal_block_safe(s: &str) -> bool {
     s.contains('\n')
         && !s.starts_with([' ', '\t', '\n'])
-        && s.chars().all(|c| c == '\n' || (!c.is_control() && c != '\u{feff}'))
+        && s.chars()
+            .all(|c| c == '\n' || (!c.is_control() && c != '\u{feff}'))
         && s.lines().all(|line| !line.ends_with([' ', '\t']))
 }
 
@@ -132,10 +133,14 @@ fn emit_string(s: &str, out: &mut String) {
     }
 }
 
-const RESERVED: [&str; 11] = ["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "="];
+const RESERVED: [&str; 11] = [
+    "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "=",
+];
 
 fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
     if s.trim() != s || RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) {
         return false;
     }
@@ -145,7 +150,8 @@ fn is_plain_safe(s: &str) -> bool {
     if first == '-' && (s.len() == 1 || s.starts_with("- ") || s.starts_with("---")) {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control()) {
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control())
+    {
         return false;
     }
     !looks_numeric(s)
@@ -156,7 +162,10 @@ fn looks_numeric(s: &str) -> bool {
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     let starts_numeric = body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     let lower = body.to_ascii_lowercase();
-    starts_numeric && body.chars().all(|c| c.is_ascii_hexdigit() || "._:xXoO+-".contains(c))
+    starts_numeric
+        && body
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || "._:xXoO+-".contains(c))
         || [".inf", ".nan"].contains(&lower.as_str())
 }
 
@@ -184,8 +193,14 @@ mod tests {
         let v = json!({"a": "true", "b": "5432", "c": "yes", "d": "", "e": "1.5", "f": "0x1F", "g": "a: b",
             "h": "*", "i": "it's", "j": "12:30", "k": "--mode", "l": "-", "m": "100m", "n": "1Gi", "o": "2.11.0"});
         let out = to_yaml(&v);
-        assert!(out.contains("a: 'true'\n") && out.contains("b: '5432'\n") && out.contains("i: it's\n"), "{out}");
-        assert!(out.contains("k: --mode\n") && out.contains("m: 100m\n") && out.contains("'n': 1Gi\n"), "{out}");
+        assert!(
+            out.contains("a: 'true'\n") && out.contains("b: '5432'\n") && out.contains("i: it's\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("k: --mode\n") && out.contains("m: 100m\n") && out.contains("'n': 1Gi\n"),
+            "{out}"
+        );
         assert_eq!(roundtrip(&v), v);
     }
 
@@ -193,7 +208,10 @@ mod tests {
     fn multi_line_strings_use_literal_blocks() {
         let v = json!({"data": {"script": "#!/bin/bash\nset -e\n\necho hi\n", "nonl": "a\nb", "many": "x\n\n\n"}});
         let out = to_yaml(&v);
-        assert!(out.contains("  script: |\n    #!/bin/bash\n    set -e\n\n    echo hi\n"), "{out}");
+        assert!(
+            out.contains("  script: |\n    #!/bin/bash\n    set -e\n\n    echo hi\n"),
+            "{out}"
+        );
         assert!(out.contains("  nonl: |-\n    a\n    b\n"), "{out}");
         assert_eq!(roundtrip(&v), v);
     }

@@ -17,7 +17,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render the Pachyderm platform's manifests from Helm-compatible values (no cluster needed).
-    #[command(after_help = "Examples:\n  paddock template                                  # default LOCAL platform\n  paddock template -f values.yaml --set pachd.image.tag=2.11.0\n  paddock template -f eks.yaml -o json > pachyderm.json\n  paddock template -f gke.yaml --set-file pachd.storage.google.cred=key.json --output-dir out/")]
+    #[command(
+        after_help = "Examples:\n  paddock template                                  # default LOCAL platform\n  paddock template -f values.yaml --set pachd.image.tag=2.11.0\n  paddock template -f eks.yaml -o json > pachyderm.json\n  paddock template -f gke.yaml --set-file pachd.storage.google.cred=key.json --output-dir out/"
+    )]
     Template(TemplateArgs),
     /// Print the built-in stack's default values (every key paddock accepts).
     #[command(after_help = "Example:\n  paddock show-values > my-values.yaml")]

@@ -20,25 +20,45 @@ pub fn effective_backend(v: &Values) -> StorageBackend {
     }
 }
 
+/// The deploy target as written in values (`AMAZON`).
+pub fn target_name(target: DeployTarget) -> String {
+    format!("{target:?}").to_uppercase()
+}
+
 struct Checker<'a> {
     user: &'a Node,
+    required_for: String,
     problems: Vec<Diagnostic>,
     warnings: Vec<String>,
 }
 
 impl Checker<'_> {
     fn origin(&self, path: &str) -> Option<Origin> {
-        self.user.get_path(path).and_then(|e| e.node.origin.clone().or_else(|| e.key_origin.clone()))
+        self.user
+            .get_path(path)
+            .and_then(|e| e.node.origin.clone().or_else(|| e.key_origin.clone()))
     }
 
     fn fail(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
-        let d = Diagnostic::bad_input(message).at_path(path).with_origin(self.origin(path)).with_help(help);
+        let d = Diagnostic::bad_input(message)
+            .at_path(path)
+            .with_origin(self.origin(path))
+            .with_help(help);
         self.problems.push(d);
     }
 
+    /// Fails when `value` is empty; points at the key if the user set it (to ""), otherwise at
+    /// what made it required (`deployTarget`).
     fn require(&mut self, path: &str, value: &str, why: &str) {
         if value.trim().is_empty() {
-            self.fail(path, "is required", format!("{why}; set it in a values file or with --set {path}=..."));
+            let origin = self.origin(path).or_else(|| self.origin("deployTarget"));
+            let d = Diagnostic::bad_input(format!("is required {}", self.required_for))
+                .at_path(path)
+                .with_origin(origin)
+                .with_help(format!(
+                    "{why}; set it in a values file or with --set {path}=..."
+                ));
+            self.problems.push(d);
         }
     }
 
@@ -52,20 +72,29 @@ impl Checker<'_> {
             collect_set_leaves(&entry.node, path, &mut leaves);
             for (leaf, origin) in leaves {
                 let at = origin.map(|o| format!(" ({o})")).unwrap_or_default();
-                self.warnings.push(format!("{leaf} has no effect: {because}{at}"));
+                self.warnings
+                    .push(format!("{leaf} has no effect: {because}{at}"));
             }
         }
     }
 
     fn quantity(&mut self, path: &str, text: &str) {
         if let Err(why) = parse_quantity(text) {
-            self.fail(path, format!("is not a Kubernetes quantity: {why}"), "e.g. 10Gi, 500Mi, 1.5G");
+            self.fail(
+                path,
+                format!("is not a Kubernetes quantity: {why}"),
+                "e.g. 10Gi, 500Mi, 1.5G",
+            );
         }
     }
 
     fn port(&mut self, path: &str, port: i64, allow_zero: bool) {
         if !(1..=65535).contains(&port) && !(allow_zero && port == 0) {
-            self.fail(path, format!("port {port} is out of range"), "ports are 1-65535");
+            self.fail(
+                path,
+                format!("port {port} is out of range"),
+                "ports are 1-65535",
+            );
         }
     }
 }
@@ -89,6 +118,7 @@ fn collect_set_leaves(node: &Node, path: &str, out: &mut Vec<(String, Option<Ori
 pub fn check(v: &Values, user: &Node) -> Result<Vec<String>, Diagnostics> {
     let mut c = Checker {
         user,
+        required_for: format!("with deployTarget {}", target_name(v.deploy_target)),
         problems: Vec::new(),
         warnings: Vec::new(),
     };
@@ -106,48 +136,112 @@ pub fn check(v: &Values, user: &Node) -> Result<Vec<String>, Diagnostics> {
 fn check_storage(c: &mut Checker, v: &Values) {
     let backend = effective_backend(v);
     let s = &v.pachd.storage;
-    let target = format!("{:?}", v.deploy_target).to_uppercase();
+    let target = target_name(v.deploy_target);
     let because = |what: &str| format!("the object store is {what} (deployTarget {target})");
     match backend {
         StorageBackend::Amazon => {
-            c.require("pachd.storage.amazon.bucket", &s.amazon.bucket, "the S3 bucket pachd stores data in");
+            c.require(
+                "pachd.storage.amazon.bucket",
+                &s.amazon.bucket,
+                "the S3 bucket pachd stores data in",
+            );
             if v.deploy_target == DeployTarget::Custom {
-                c.require("pachd.storage.amazon.customEndpoint", &s.amazon.custom_endpoint, "deployTarget CUSTOM talks to an S3 API at this endpoint");
+                c.require(
+                    "pachd.storage.amazon.customEndpoint",
+                    &s.amazon.custom_endpoint,
+                    "deployTarget CUSTOM talks to an S3 API at this endpoint",
+                );
             } else {
-                c.require("pachd.storage.amazon.region", &s.amazon.region, "S3 needs the bucket's region");
+                c.require(
+                    "pachd.storage.amazon.region",
+                    &s.amazon.region,
+                    "S3 needs the bucket's region",
+                );
             }
             if s.amazon.id.is_empty() != s.amazon.secret.is_empty() {
-                c.fail(
-                    "pachd.storage.amazon.secret",
-                    "id and secret must be given together",
-                    "set both pachd.storage.amazon.id and .secret, or neither to use the node's IAM role",
-                );
+                let (missing, given) = if s.amazon.id.is_empty() {
+                    ("id", "secret")
+                } else {
+                    ("secret", "id")
+                };
+                let given_path = format!("pachd.storage.amazon.{given}");
+                let d = Diagnostic::bad_input(format!("is required when {given_path} is set"))
+                    .at_path(format!("pachd.storage.amazon.{missing}"))
+                    .with_origin(c.origin(&given_path))
+                    .with_help("give both id and secret, or neither to use the node's IAM role");
+                c.problems.push(d);
             }
         }
         StorageBackend::Google => {
-            c.require("pachd.storage.google.bucket", &s.google.bucket, "the Cloud Storage bucket pachd stores data in");
-            if !s.google.cred.trim().is_empty() && serde_json::from_str::<serde_json::Value>(&s.google.cred).is_err() {
-                c.fail("pachd.storage.google.cred", "is not a JSON service-account key", "pass the key file with --set-file pachd.storage.google.cred=key.json");
+            c.require(
+                "pachd.storage.google.bucket",
+                &s.google.bucket,
+                "the Cloud Storage bucket pachd stores data in",
+            );
+            if !s.google.cred.trim().is_empty()
+                && serde_json::from_str::<serde_json::Value>(&s.google.cred).is_err()
+            {
+                c.fail(
+                    "pachd.storage.google.cred",
+                    "is not a JSON service-account key",
+                    "pass the key file with --set-file pachd.storage.google.cred=key.json",
+                );
             }
         }
         StorageBackend::Microsoft => {
-            c.require("pachd.storage.microsoft.container", &s.microsoft.container, "the Blob Storage container pachd stores data in");
-            c.require("pachd.storage.microsoft.id", &s.microsoft.id, "the storage account name");
-            c.require("pachd.storage.microsoft.secret", &s.microsoft.secret, "the storage account key");
+            c.require(
+                "pachd.storage.microsoft.container",
+                &s.microsoft.container,
+                "the Blob Storage container pachd stores data in",
+            );
+            c.require(
+                "pachd.storage.microsoft.id",
+                &s.microsoft.id,
+                "the storage account name",
+            );
+            c.require(
+                "pachd.storage.microsoft.secret",
+                &s.microsoft.secret,
+                "the storage account key",
+            );
         }
         StorageBackend::Minio => {
-            c.require("pachd.storage.minio.bucket", &s.minio.bucket, "the bucket pachd stores data in");
-            c.require("pachd.storage.minio.endpoint", &s.minio.endpoint, "the S3-compatible server's host:port");
+            c.require(
+                "pachd.storage.minio.bucket",
+                &s.minio.bucket,
+                "the bucket pachd stores data in",
+            );
+            c.require(
+                "pachd.storage.minio.endpoint",
+                &s.minio.endpoint,
+                "the S3-compatible server's host:port",
+            );
             c.require("pachd.storage.minio.id", &s.minio.id, "the access key id");
-            c.require("pachd.storage.minio.secret", &s.minio.secret, "the secret access key");
+            c.require(
+                "pachd.storage.minio.secret",
+                &s.minio.secret,
+                "the secret access key",
+            );
             if s.minio.endpoint.contains("://") {
-                c.fail("pachd.storage.minio.endpoint", "must be host:port without a scheme", "use pachd.storage.minio.secure for https");
+                c.fail(
+                    "pachd.storage.minio.endpoint",
+                    "must be host:port without a scheme",
+                    "use pachd.storage.minio.secure for https",
+                );
             }
             if !["", "true", "false"].contains(&s.minio.secure.as_str()) {
-                c.fail("pachd.storage.minio.secure", format!("invalid value {:?}", s.minio.secure), "\"true\" for https, \"false\" for http");
+                c.fail(
+                    "pachd.storage.minio.secure",
+                    format!("invalid value {:?}", s.minio.secure),
+                    "\"true\" for https, \"false\" for http",
+                );
             }
             if !["", "0", "1"].contains(&s.minio.signature.as_str()) {
-                c.fail("pachd.storage.minio.signature", format!("invalid value {:?}", s.minio.signature), "\"1\" for S3 v2 signatures, empty for v4");
+                c.fail(
+                    "pachd.storage.minio.signature",
+                    format!("invalid value {:?}", s.minio.signature),
+                    "\"1\" for S3 v2 signatures, empty for v4",
+                );
             }
         }
         StorageBackend::Local | StorageBackend::FromTarget => {}
@@ -164,22 +258,52 @@ fn check_storage(c: &mut Checker, v: &Values) {
             c.fail(
                 "pachd.storage.storageURL",
                 format!("{url:?} does not match the {target} object store"),
-                format!("use a {} URL, or leave it empty to derive it from the bucket", schemes.join(" or ")),
+                format!(
+                    "use a {} URL, or leave it empty to derive it from the bucket",
+                    schemes.join(" or ")
+                ),
             );
         }
     }
-    c.warn_unused("pachd.storage.amazon", backend == StorageBackend::Amazon, &because("not S3"));
-    c.warn_unused("pachd.storage.google", backend == StorageBackend::Google, &because("not Cloud Storage"));
-    c.warn_unused("pachd.storage.microsoft", backend == StorageBackend::Microsoft, &because("not Blob Storage"));
-    c.warn_unused("pachd.storage.minio", backend == StorageBackend::Minio, &because("not MinIO"));
-    c.warn_unused("pachd.storage.local", backend == StorageBackend::Local, &because("not a host path"));
+    c.warn_unused(
+        "pachd.storage.amazon",
+        backend == StorageBackend::Amazon,
+        &because("not S3"),
+    );
+    c.warn_unused(
+        "pachd.storage.google",
+        backend == StorageBackend::Google,
+        &because("not Cloud Storage"),
+    );
+    c.warn_unused(
+        "pachd.storage.microsoft",
+        backend == StorageBackend::Microsoft,
+        &because("not Blob Storage"),
+    );
+    c.warn_unused(
+        "pachd.storage.minio",
+        backend == StorageBackend::Minio,
+        &because("not MinIO"),
+    );
+    c.warn_unused(
+        "pachd.storage.local",
+        backend == StorageBackend::Local,
+        &because("not a host path"),
+    );
 }
 
 fn check_networking(c: &mut Checker, v: &Values) {
     let ingress = &v.ingress;
     if ingress.enabled {
-        c.require("ingress.host", &ingress.host, "the Ingress routes this host name");
-        if ingress.tls.enabled && ingress.tls.secret_name.is_empty() && !ingress.tls.new_secret.create {
+        c.require(
+            "ingress.host",
+            &ingress.host,
+            "the Ingress routes this host name",
+        );
+        if ingress.tls.enabled
+            && ingress.tls.secret_name.is_empty()
+            && !ingress.tls.new_secret.create
+        {
             c.fail(
                 "ingress.tls.secretName",
                 "is required when ingress.tls.enabled is true",
@@ -188,20 +312,53 @@ fn check_networking(c: &mut Checker, v: &Values) {
         }
     }
     if ingress.tls.new_secret.create {
-        c.require("ingress.tls.newSecret.crt", &ingress.tls.new_secret.crt, "the certificate (PEM) to create the secret from");
-        c.require("ingress.tls.newSecret.key", &ingress.tls.new_secret.key, "the private key (PEM) to create the secret from");
+        c.require(
+            "ingress.tls.newSecret.crt",
+            &ingress.tls.new_secret.crt,
+            "the certificate (PEM) to create the secret from",
+        );
+        c.require(
+            "ingress.tls.newSecret.key",
+            &ingress.tls.new_secret.key,
+            "the private key (PEM) to create the secret from",
+        );
     }
-    c.warn_unused("ingress", ingress.enabled || !ingress.tls.new_secret.create, "ingress.enabled is false");
+    c.warn_unused(
+        "ingress",
+        ingress.enabled || !ingress.tls.new_secret.create,
+        "ingress.enabled is false",
+    );
 
     let ext = &v.pachd.external_service;
-    c.port("pachd.externalService.apiGRPCPort", ext.api_grpc_port, false);
-    c.port("pachd.externalService.s3GatewayPort", ext.s3_gateway_port, false);
+    c.port(
+        "pachd.externalService.apiGRPCPort",
+        ext.api_grpc_port,
+        false,
+    );
+    c.port(
+        "pachd.externalService.s3GatewayPort",
+        ext.s3_gateway_port,
+        false,
+    );
     if ext.enabled && ext.api_grpc_port == ext.s3_gateway_port {
-        c.fail("pachd.externalService.s3GatewayPort", "uses the same port as apiGRPCPort", "give the two ports different numbers");
+        c.fail(
+            "pachd.externalService.s3GatewayPort",
+            "uses the same port as apiGRPCPort",
+            "give the two ports different numbers",
+        );
     }
     if !ext.enabled {
-        for key in ["loadBalancerIP", "annotations", "apiGRPCPort", "s3GatewayPort"] {
-            c.warn_unused(&format!("pachd.externalService.{key}"), false, "pachd.externalService.enabled is false");
+        for key in [
+            "loadBalancerIP",
+            "annotations",
+            "apiGRPCPort",
+            "s3GatewayPort",
+        ] {
+            c.warn_unused(
+                &format!("pachd.externalService.{key}"),
+                false,
+                "pachd.externalService.enabled is false",
+            );
         }
     }
     let svc = &v.pachd.service;
@@ -215,7 +372,11 @@ fn check_networking(c: &mut Checker, v: &Values) {
         let path = format!("pachd.service.{key}");
         c.port(&path, port, false);
         if svc.r#type == ServiceType::NodePort && !(30000..=32767).contains(&port) {
-            c.fail(&path, format!("node port {port} is outside the default range 30000-32767"), "pachd.service.type NodePort exposes each port as the node port");
+            c.fail(
+                &path,
+                format!("node port {port} is outside the default range 30000-32767"),
+                "pachd.service.type NodePort exposes each port as the node port",
+            );
         }
     }
 
@@ -231,20 +392,39 @@ fn check_networking(c: &mut Checker, v: &Values) {
     }
     let inline = &proxy.tls.secret;
     if inline.cert.is_empty() != inline.key.is_empty() {
-        c.fail("proxy.tls.secret", "cert and key must be given together", "--set-file proxy.tls.secret.cert=tls.crt --set-file proxy.tls.secret.key=tls.key");
+        c.fail(
+            "proxy.tls.secret",
+            "cert and key must be given together",
+            "--set-file proxy.tls.secret.cert=tls.crt --set-file proxy.tls.secret.key=tls.key",
+        );
     }
     if proxy.service.r#type == ServiceType::NodePort {
-        for (key, port) in [("httpNodePort", proxy.service.http_node_port), ("httpsNodePort", proxy.service.https_node_port)] {
+        for (key, port) in [
+            ("httpNodePort", proxy.service.http_node_port),
+            ("httpsNodePort", proxy.service.https_node_port),
+        ] {
             if !(30000..=32767).contains(&port) {
-                c.fail(&format!("proxy.service.{key}"), format!("node port {port} is outside 30000-32767"), "pick a port in the cluster's node-port range");
+                c.fail(
+                    &format!("proxy.service.{key}"),
+                    format!("node port {port} is outside 30000-32767"),
+                    "pick a port in the cluster's node-port range",
+                );
             }
         }
     }
     c.warn_unused("proxy.service", proxy.enabled, "proxy.enabled is false");
     c.warn_unused("proxy.tls", proxy.enabled, "proxy.enabled is false");
     c.warn_unused("proxy.host", proxy.enabled, "proxy.enabled is false");
-    c.warn_unused("console.config", v.console.enabled, "console.enabled is false");
-    c.warn_unused("console.image", v.console.enabled, "console.enabled is false");
+    c.warn_unused(
+        "console.config",
+        v.console.enabled,
+        "console.enabled is false",
+    );
+    c.warn_unused(
+        "console.image",
+        v.console.enabled,
+        "console.enabled is false",
+    );
 }
 
 fn check_database(c: &mut Checker, v: &Values) {
@@ -257,23 +437,49 @@ fn check_database(c: &mut Checker, v: &Values) {
                 "the embedded postgres is off, so pachd connects to this host",
             );
         }
-        c.warn_unused("postgresql.persistence", false, "postgresql.enabled is false");
+        c.warn_unused(
+            "postgresql.persistence",
+            false,
+            "postgresql.enabled is false",
+        );
     }
     match pg.postgresql_port.parse::<i64>() {
         Ok(port) => c.port("global.postgresql.postgresqlPort", port, false),
-        Err(_) => c.fail("global.postgresql.postgresqlPort", format!("{:?} is not a port number", pg.postgresql_port), "e.g. \"5432\""),
+        Err(_) => c.fail(
+            "global.postgresql.postgresqlPort",
+            format!("{:?} is not a port number", pg.postgresql_port),
+            "e.g. \"5432\"",
+        ),
     }
-    let modes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+    let modes = [
+        "disable",
+        "allow",
+        "prefer",
+        "require",
+        "verify-ca",
+        "verify-full",
+    ];
     if !modes.contains(&pg.postgresql_ssl.as_str()) {
-        c.fail("global.postgresql.postgresqlSSL", format!("invalid value {:?}", pg.postgresql_ssl), format!("one of: {}", modes.join(", ")));
+        c.fail(
+            "global.postgresql.postgresqlSSL",
+            format!("invalid value {:?}", pg.postgresql_ssl),
+            format!("one of: {}", modes.join(", ")),
+        );
     }
 }
 
 fn check_sizes(c: &mut Checker, v: &Values) {
     c.quantity("etcd.storageSize", &v.etcd.storage_size);
-    c.quantity("postgresql.persistence.size", &v.postgresql.persistence.size);
+    c.quantity(
+        "postgresql.persistence.size",
+        &v.postgresql.persistence.size,
+    );
     if v.etcd.dynamic_nodes < 1 {
-        c.fail("etcd.dynamicNodes", format!("{} etcd members cannot hold a quorum", v.etcd.dynamic_nodes), "use 1 (or 3, 5 for high availability)");
+        c.fail(
+            "etcd.dynamicNodes",
+            format!("{} etcd members cannot hold a quorum", v.etcd.dynamic_nodes),
+            "use 1 (or 3, 5 for high availability)",
+        );
     } else if v.etcd.dynamic_nodes % 2 == 0 {
         c.warnings.push(format!(
             "etcd.dynamicNodes is {}: an even member count tolerates no more failures than {}",
@@ -282,10 +488,21 @@ fn check_sizes(c: &mut Checker, v: &Values) {
         ));
     }
     if v.pachd.replicas < 1 {
-        c.fail("pachd.replicas", "must be at least 1", "pachd serves the API");
+        c.fail(
+            "pachd.replicas",
+            "must be at least 1",
+            "pachd serves the API",
+        );
     }
     if v.pachw.min_replicas < 0 || v.pachw.max_replicas < v.pachw.min_replicas {
-        c.fail("pachw.maxReplicas", format!("{}..{} is not a valid range", v.pachw.min_replicas, v.pachw.max_replicas), "0 <= minReplicas <= maxReplicas");
+        c.fail(
+            "pachw.maxReplicas",
+            format!(
+                "{}..{} is not a valid range",
+                v.pachw.min_replicas, v.pachw.max_replicas
+            ),
+            "0 <= minReplicas <= maxReplicas",
+        );
     }
     for (path, resources) in [
         ("pachd.resources", &v.pachd.resources),
@@ -300,20 +517,34 @@ fn check_sizes(c: &mut Checker, v: &Values) {
     }
 }
 
-fn check_resources(c: &mut Checker, path: &str, resources: &serde_json::Map<String, serde_json::Value>) {
+fn check_resources(
+    c: &mut Checker,
+    path: &str,
+    resources: &serde_json::Map<String, serde_json::Value>,
+) {
     for (section, amounts) in resources {
         let here = format!("{path}.{section}");
         if !["requests", "limits", "claims"].contains(&section.as_str()) {
-            c.fail(&here, format!("unknown key `{section}`"), "resources take requests and limits");
+            c.fail(
+                &here,
+                format!("unknown key `{section}`"),
+                "resources take requests and limits",
+            );
             continue;
         }
-        let Some(map) = amounts.as_object() else { continue };
+        let Some(map) = amounts.as_object() else {
+            continue;
+        };
         for (resource, amount) in map {
             let text = match amount {
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Number(n) => n.to_string(),
                 other => {
-                    c.fail(&format!("{here}.{resource}"), format!("expected a quantity, got {other}"), "e.g. 500m or 1Gi");
+                    c.fail(
+                        &format!("{here}.{resource}"),
+                        format!("expected a quantity, got {other}"),
+                        "e.g. 500m or 1Gi",
+                    );
                     continue;
                 }
             };

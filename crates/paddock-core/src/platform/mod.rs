@@ -5,6 +5,7 @@
 //! the stack's service templates.
 
 pub mod checks;
+pub mod derive;
 pub mod model;
 
 use indexmap::IndexMap;
@@ -20,13 +21,25 @@ pub const STACK: &str = "pachyderm";
 
 /// Chart sections paddock deliberately does not deploy, with the reason shown to the user.
 pub const UNSUPPORTED_SECTIONS: &[(&str, &str)] = &[
-    ("loki-stack", "paddock does not deploy the loki-stack subchart; point pachd.lokiHost at your Loki"),
+    (
+        "loki-stack",
+        "paddock does not deploy the loki-stack subchart; point pachd.lokiHost at your Loki",
+    ),
     ("determined", "paddock does not deploy Determined"),
     ("kubeEventTail", "paddock does not deploy kube-event-tail"),
-    ("cloudsqlAuthProxy", "paddock does not deploy the Cloud SQL auth proxy; use global.postgresql for an external database"),
-    ("preflightCheckJob", "paddock does not render the preflight-check Job; pachd.preflightChecks runs them in pachd"),
+    (
+        "cloudsqlAuthProxy",
+        "paddock does not deploy the Cloud SQL auth proxy; use global.postgresql for an external database",
+    ),
+    (
+        "preflightCheckJob",
+        "paddock does not render the preflight-check Job; pachd.preflightChecks runs them in pachd",
+    ),
     ("testConnection", "paddock does not render helm test pods"),
-    ("enterpriseServer", "paddock does not deploy a separate enterprise server; use pachd.enterpriseLicenseKey"),
+    (
+        "enterpriseServer",
+        "paddock does not deploy a separate enterprise server; use pachd.enterpriseLicenseKey",
+    ),
 ];
 
 /// Where values come from, in the order Helm applies them.
@@ -105,10 +118,12 @@ pub fn typed_values(stack: &Stack, user: &Node) -> Result<model::Values, Diagnos
     if let Some(map) = user.as_map() {
         for (section, why) in UNSUPPORTED_SECTIONS {
             if let Some(entry) = map.get(*section) {
-                return Err(Diagnostic::bad_input(format!("unsupported section `{section}`"))
-                    .at_path(*section)
-                    .with_origin(entry.key_origin.clone())
-                    .with_help(format!("{why}; remove this section")));
+                return Err(
+                    Diagnostic::bad_input(format!("unsupported section `{section}`"))
+                        .at_path(*section)
+                        .with_origin(entry.key_origin.clone())
+                        .with_help(format!("{why}; remove this section")),
+                );
             }
         }
     }
@@ -125,13 +140,17 @@ pub fn render_platform(
 ) -> Result<Rendered, Diagnostics> {
     let stack = catalog::builtin_stack(STACK)?;
     let user = user_values(sources, read_file)?;
-    let typed = typed_values(&stack, &user)?;
+    let mut typed = typed_values(&stack, &user)?;
     let mut warnings = checks::check(&typed, &user)?;
+    derive::fill_in(&mut typed);
     let generated = generate_credentials(&stack, &options.generated)?;
     let context = TemplateContext {
         values: serde_json::to_value(&typed).map_err(|e| Diagnostic::failed(e.to_string()))?,
         release: Release {
-            name: options.release.clone().unwrap_or_else(|| stack.meta.release.clone()),
+            name: options
+                .release
+                .clone()
+                .unwrap_or_else(|| stack.meta.release.clone()),
             namespace: options.namespace.clone(),
         },
         generated,
@@ -172,7 +191,8 @@ pub fn random_alphanumeric(len: usize) -> Result<String, Diagnostic> {
     let mut out = String::with_capacity(len);
     let mut buf = [0u8; 64];
     while out.len() < len {
-        getrandom::fill(&mut buf).map_err(|e| Diagnostic::failed(format!("no randomness available: {e}")))?;
+        getrandom::fill(&mut buf)
+            .map_err(|e| Diagnostic::failed(format!("no randomness available: {e}")))?;
         // 248 = 4 * 62: rejecting larger bytes keeps every character equally likely.
         for b in buf.iter().filter(|b| **b < 248) {
             if out.len() == len {
@@ -194,7 +214,11 @@ mod tests {
 
     fn sources(files: &[&str]) -> ValueSources {
         ValueSources {
-            files: files.iter().enumerate().map(|(i, t)| (format!("v{i}.yaml"), (*t).to_owned())).collect(),
+            files: files
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (format!("v{i}.yaml"), (*t).to_owned()))
+                .collect(),
             ..ValueSources::default()
         }
     }
@@ -205,7 +229,10 @@ mod tests {
         let typed = typed_values(&stack, &Node::empty_map()).unwrap();
         assert_eq!(typed.deploy_target, model::DeployTarget::Local);
         // Serializing the typed values gives back exactly the defaults' shape.
-        assert_eq!(serde_json::to_value(&typed).unwrap(), stack.defaults.to_json());
+        assert_eq!(
+            serde_json::to_value(&typed).unwrap(),
+            stack.defaults.to_json()
+        );
     }
 
     #[test]
@@ -223,7 +250,11 @@ mod tests {
     #[test]
     fn unsupported_sections_are_named() {
         let stack = catalog::builtin_stack(STACK).unwrap();
-        let user = user_values(&sources(&["deployTarget: LOCAL\nloki-stack:\n  loki: {}\n"]), &no_files).unwrap();
+        let user = user_values(
+            &sources(&["deployTarget: LOCAL\nloki-stack:\n  loki: {}\n"]),
+            &no_files,
+        )
+        .unwrap();
         let err = typed_values(&stack, &user).unwrap_err();
         assert_eq!(err.key_path.as_deref(), Some("loki-stack"));
         assert_eq!(err.origin.unwrap().to_string(), "v0.yaml:2:1");
@@ -236,7 +267,12 @@ mod tests {
         let a = generate_credentials(&stack, &known).unwrap();
         let b = generate_credentials(&stack, &known).unwrap();
         assert_eq!(a["rootToken"], "kept");
-        let (name, len) = stack.meta.generated.iter().find(|(n, _)| *n != "rootToken").unwrap();
+        let (name, len) = stack
+            .meta
+            .generated
+            .iter()
+            .find(|(n, _)| *n != "rootToken")
+            .unwrap();
         assert_eq!(a[name].len(), *len);
         assert!(a[name].chars().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a[name], b[name]);

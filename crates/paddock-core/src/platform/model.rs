@@ -1168,4 +1168,3 @@ pub struct Values {
     /// `proxy`
     pub proxy: Proxy,
 }
-

@@ -23,9 +23,17 @@ pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, Diagnostic> {
 /// Whether a key path names a credential whose value must never be printed.
 pub fn is_secret_path(path: &str) -> bool {
     let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
-    ["secret", "password", "token", "cred", "key", "licensekey", "cert"]
-        .iter()
-        .any(|word| last.contains(word))
+    [
+        "secret",
+        "password",
+        "token",
+        "cred",
+        "key",
+        "licensekey",
+        "cert",
+    ]
+    .iter()
+    .any(|word| last.contains(word))
 }
 
 /// A deserialization error, located once at the innermost node that raised it.
@@ -127,7 +135,9 @@ impl<'a> NodeDeserializer<'a> {
             match &self.node.value {
                 Value::Seq(_) => "a list".to_owned(),
                 Value::Map(_) => "a mapping".to_owned(),
-                Value::Scalar(_) => "a value of another type (not shown: it is a credential)".to_owned(),
+                Value::Scalar(_) => {
+                    "a value of another type (not shown: it is a credential)".to_owned()
+                }
             }
         } else {
             self.node.describe()
@@ -289,7 +299,11 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'_> {
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         self.deserialize_seq(visitor)
     }
 
@@ -369,7 +383,10 @@ struct SeqReader<'a, I> {
 impl<'de, 'a, I: Iterator<Item = (usize, &'a Node)>> SeqAccess<'de> for SeqReader<'a, I> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
         match self.items.next() {
             Some((index, node)) => seed
                 .deserialize(NodeDeserializer {
@@ -394,11 +411,17 @@ where
 {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.entries.next() {
             Some((key, entry)) => {
                 let path = self.parent.child_path(key);
-                let key_origin = entry.key_origin.clone().or_else(|| entry.node.origin.clone());
+                let key_origin = entry
+                    .key_origin
+                    .clone()
+                    .or_else(|| entry.node.origin.clone());
                 let value = seed
                     .deserialize(key.as_str().into_deserializer())
                     .map_err(|e: Error| e.located(&path, &key_origin))?;
@@ -494,13 +517,20 @@ mod tests {
         let top = read(GOOD).unwrap();
         assert_eq!(top.deploy_target, Target::Amazon);
         assert_eq!(top.tag, "2.11");
-        assert_eq!(top.proxy, Proxy { enabled: true, replicas: 2 });
+        assert_eq!(
+            top.proxy,
+            Proxy {
+                enabled: true,
+                replicas: 2
+            }
+        );
         assert_eq!(top.secret, None);
     }
 
     #[test]
     fn unknown_key_names_path_position_and_suggestion() {
-        let err = read(&GOOD.replace("  replicas: 2", "  replicas: 2\n  enabeld: true")).unwrap_err();
+        let err =
+            read(&GOOD.replace("  replicas: 2", "  replicas: 2\n  enabeld: true")).unwrap_err();
         assert_eq!(err.key_path.as_deref(), Some("proxy.enabeld"));
         assert_eq!(err.origin.as_ref().unwrap().to_string(), "v.yaml:5:3");
         assert_eq!(err.help.as_deref(), Some("did you mean `enabled`?"));
@@ -523,13 +553,22 @@ mod tests {
     fn bad_enum_value_lists_choices() {
         let err = read(&GOOD.replace("AMAZON", "AMAZONN")).unwrap_err();
         assert_eq!(err.key_path.as_deref(), Some("deployTarget"));
-        assert!(err.help.as_deref().unwrap().contains("did you mean `AMAZON`?"), "{err}");
+        assert!(
+            err.help
+                .as_deref()
+                .unwrap()
+                .contains("did you mean `AMAZON`?"),
+            "{err}"
+        );
         assert!(err.to_string().contains("v.yaml:1:15"), "{err}");
     }
 
     #[test]
     fn missing_key_names_the_section() {
-        let err = read("deployTarget: LOCAL\nproxy:\n  enabled: true\ntag: x\nsecret: x\nannotations: {}\n").unwrap_err();
+        let err = read(
+            "deployTarget: LOCAL\nproxy:\n  enabled: true\ntag: x\nsecret: x\nannotations: {}\n",
+        )
+        .unwrap_err();
         assert_eq!(err.key_path.as_deref(), Some("proxy"));
         assert!(err.message.contains("`replicas`"), "{err}");
     }

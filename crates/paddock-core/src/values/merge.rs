@@ -48,13 +48,26 @@ mod tests {
             serde_json::json!({"a": {"b": 1, "c": 3, "d": 4}, "list": [9]})
         );
         let c = base.get_path("a.c").unwrap();
-        assert!(c.node.origin.as_ref().unwrap().to_string().starts_with("two.yaml:2:"));
+        assert!(
+            c.node
+                .origin
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .starts_with("two.yaml:2:")
+        );
     }
 
     #[test]
     fn scalar_replaced_by_map_and_back() {
         let mut base = parse_values("a: 1\nb:\n  x: 1\n", "one.yaml").unwrap();
-        merge_into(&mut base, parse_values("a:\n  y: 2\nb: null\n", "two.yaml").unwrap());
-        assert_eq!(base.to_json(), serde_json::json!({"a": {"y": 2}, "b": null}));
+        merge_into(
+            &mut base,
+            parse_values("a:\n  y: 2\nb: null\n", "two.yaml").unwrap(),
+        );
+        assert_eq!(
+            base.to_json(),
+            serde_json::json!({"a": {"y": 2}, "b": null})
+        );
     }
 }

@@ -151,7 +151,9 @@ impl Node {
                 None => Value::Scalar(Scalar::Float(n.as_f64().unwrap_or(0.0))),
             },
             J::String(s) => Value::Scalar(Scalar::String(s.clone())),
-            J::Array(items) => Value::Seq(items.iter().map(|i| Node::from_json(i, origin)).collect()),
+            J::Array(items) => {
+                Value::Seq(items.iter().map(|i| Node::from_json(i, origin)).collect())
+            }
             J::Object(m) => Value::Map(
                 m.iter()
                     .map(|(k, v)| {

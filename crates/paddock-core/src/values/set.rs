@@ -75,7 +75,16 @@ pub fn apply_set(
             }
             _ => parse_value(&raw_value, kind, &origin),
         };
-        set_path(tree, &steps, Node { value, origin: origin.clone() }, &origin).map_err(|why| {
+        set_path(
+            tree,
+            &steps,
+            Node {
+                value,
+                origin: origin.clone(),
+            },
+            &origin,
+        )
+        .map_err(|why| {
             Diagnostic::bad_input(why)
                 .at_path(key_path(&steps))
                 .with_origin(origin.clone())
@@ -249,7 +258,12 @@ fn looks_like_int(t: &str) -> bool {
         && (digits == "0" || !digits.starts_with('0'))
 }
 
-fn set_path(node: &mut Node, steps: &[Step], leaf: Node, origin: &Option<Origin>) -> Result<(), String> {
+fn set_path(
+    node: &mut Node,
+    steps: &[Step],
+    leaf: Node,
+    origin: &Option<Origin>,
+) -> Result<(), String> {
     let Some((step, rest)) = steps.split_first() else {
         *node = leaf;
         return Ok(());
@@ -260,7 +274,9 @@ fn set_path(node: &mut Node, steps: &[Step], leaf: Node, origin: &Option<Origin>
                 node.value = Value::Map(IndexMap::new());
                 node.origin = origin.clone();
             }
-            let Value::Map(map) = &mut node.value else { unreachable!() };
+            let Value::Map(map) = &mut node.value else {
+                unreachable!()
+            };
             let entry = map.entry(key.clone()).or_insert_with(|| Entry {
                 key_origin: origin.clone(),
                 node: Node {
@@ -276,7 +292,9 @@ fn set_path(node: &mut Node, steps: &[Step], leaf: Node, origin: &Option<Origin>
                 node.value = Value::Seq(Vec::new());
                 node.origin = origin.clone();
             }
-            let Value::Seq(items) = &mut node.value else { unreachable!() };
+            let Value::Seq(items) = &mut node.value else {
+                unreachable!()
+            };
             while items.len() <= *index {
                 items.push(Node {
                     value: Value::Scalar(Scalar::Null),
@@ -307,7 +325,11 @@ mod tests {
 
     #[test]
     fn nested_keys_and_types() {
-        let v = set(&[("a.b=c,n=5,t=true,f=false,z=null,s=0123,neg=-3,fl=1.5", SetKind::Typed)]).unwrap();
+        let v = set(&[(
+            "a.b=c,n=5,t=true,f=false,z=null,s=0123,neg=-3,fl=1.5",
+            SetKind::Typed,
+        )])
+        .unwrap();
         assert_eq!(
             v,
             json!({"a": {"b": "c"}, "n": 5, "t": true, "f": false, "z": null, "s": "0123", "neg": -3, "fl": "1.5"})
@@ -317,7 +339,10 @@ mod tests {
     #[test]
     fn set_string_keeps_strings() {
         let v = set(&[("pachd.image.tag=2.11,enabled=true", SetKind::String)]).unwrap();
-        assert_eq!(v, json!({"pachd": {"image": {"tag": "2.11"}}, "enabled": "true"}));
+        assert_eq!(
+            v,
+            json!({"pachd": {"image": {"tag": "2.11"}}, "enabled": "true"})
+        );
     }
 
     #[test]
@@ -325,7 +350,10 @@ mod tests {
         let v = set(&[
             ("hosts={a,b,c},empty={}", SetKind::Typed),
             ("items[1].name=x,items[0]=y", SetKind::Typed),
-            (r"nodeSelector.kubernetes\.io/role=master,msg=a\,b", SetKind::Typed),
+            (
+                r"nodeSelector.kubernetes\.io/role=master,msg=a\,b",
+                SetKind::Typed,
+            ),
         ])
         .unwrap();
         assert_eq!(v["hosts"], json!(["a", "b", "c"]));
@@ -344,7 +372,10 @@ mod tests {
     #[test]
     fn set_file_reads_contents_and_reports_missing_files() {
         let v = set(&[("proxy.tls.secret.cert=cert.pem", SetKind::File)]).unwrap();
-        assert_eq!(v["proxy"]["tls"]["secret"]["cert"], json!("-----BEGIN CERTIFICATE-----\nabc\n"));
+        assert_eq!(
+            v["proxy"]["tls"]["secret"]["cert"],
+            json!("-----BEGIN CERTIFICATE-----\nabc\n")
+        );
         let err = set(&[("proxy.tls.secret.key=missing.pem", SetKind::File)]).unwrap_err();
         assert_eq!(err.key_path.as_deref(), Some("proxy.tls.secret.key"));
         assert!(err.message.contains("missing.pem"), "{err}");
@@ -363,7 +394,13 @@ mod tests {
     #[test]
     fn origin_never_contains_the_value() {
         let mut tree = Node::empty_map();
-        apply_set(&mut tree, "pachd.storage.amazon.secret=hunter2", SetKind::Typed, &|_| Err(String::new())).unwrap();
+        apply_set(
+            &mut tree,
+            "pachd.storage.amazon.secret=hunter2",
+            SetKind::Typed,
+            &|_| Err(String::new()),
+        )
+        .unwrap();
         let entry = tree.get_path("pachd.storage.amazon.secret").unwrap();
         let shown = entry.node.origin.as_ref().unwrap().to_string();
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -64,15 +64,25 @@ fn syntax_error(e: &serde_saphyr::Error, file: &Arc<str>) -> Diagnostic {
     let text = e.to_string();
     // serde-saphyr appends a source snippet after the first line; keep just the message.
     let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    let first = strip_location_suffix(first);
-    Diagnostic::bad_input(format!("invalid YAML: {first}")).with_origin(origin)
+    Diagnostic::bad_input(format!("invalid YAML: {}", clean_parser_message(first)))
+        .with_origin(origin)
 }
 
-fn strip_location_suffix(message: &str) -> &str {
-    match message.find(" at line ") {
-        Some(i) => &message[..i],
-        None => message,
+/// Drops what the parser repeats (`error: line 2 column 1:`) or addresses to programmers.
+fn clean_parser_message(message: &str) -> &str {
+    let mut m = message.strip_prefix("error: ").unwrap_or(message);
+    if m.starts_with("line ") {
+        if let Some(i) = m.find(": ") {
+            m = &m[i + 2..];
+        }
     }
+    if let Some(i) = m.find(" at line ") {
+        m = &m[..i];
+    }
+    if let Some(i) = m.find(", set DuplicateKeyPolicy") {
+        m = &m[..i];
+    }
+    m
 }
 
 fn origin_of(loc: &serde_saphyr::Location, file: &Arc<str>) -> Option<Origin> {

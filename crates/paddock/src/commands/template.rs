@@ -44,8 +44,9 @@ pub fn value_sources(flags: &ValueFlags) -> Result<ValueSources, Diagnostic> {
     let mut files = Vec::new();
     for path in &flags.values {
         let label = path.display().to_string();
-        let text = read_file(&label)
-            .map_err(|why| Diagnostic::bad_input(format!("cannot read values file {label}: {why}")))?;
+        let text = read_file(&label).map_err(|why| {
+            Diagnostic::bad_input(format!("cannot read values file {label}: {why}"))
+        })?;
         files.push((label, text));
     }
     Ok(ValueSources {

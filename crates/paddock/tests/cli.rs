@@ -1,0 +1,252 @@
+//! CLI golden tests (insta): rendered output per target, and the exact messages and exit codes
+//! for each kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(relative)
+}
+
+/// Runs paddock from the fixtures folder so that file names in messages are short and stable.
+fn paddock(args: &[&str]) -> Output {
+    Command::cargo_bin("paddock")
+        .unwrap()
+        .current_dir(fixture(""))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// `paddock template` with pinned credentials plus `extra` arguments; must succeed.
+fn template(extra: &[&str]) -> String {
+    let mut args = vec!["template", "-f", "values/pinned-credentials.yaml"];
+    args.extend_from_slice(extra);
+    let out = paddock(&args);
+    assert!(
+        out.status.success(),
+        "paddock {args:?} failed:\n{}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// A failing invocation: exit code 2, nothing on stdout, the message on stderr.
+fn bad_input(args: &[&str]) -> String {
+    let out = paddock(args);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "paddock {args:?}:\n{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty(), "nothing may be printed on bad input");
+    stderr(&out)
+}
+
+macro_rules! golden_render {
+    ($($name:ident => [$($arg:expr),*]),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(template(&[$($arg),*]));
+        }
+    )*};
+}
+
+golden_render! {
+    render_local_default => [],
+    render_amazon => ["-f", "values/amazon.yaml"],
+    render_google => ["-f", "values/google.yaml"],
+    render_microsoft => ["-f", "values/microsoft.yaml"],
+    render_minio => ["-f", "values/minio.yaml"],
+    render_custom => ["-f", "values/custom.yaml"],
+    render_networking => ["-f", "values/networking.yaml"],
+    render_json_amazon => ["-f", "values/amazon.yaml", "-o", "json"],
+}
+
+#[test]
+fn bare_template_renders_the_local_platform() {
+    let out = paddock(&["template"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for id in [
+        "kind: Deployment\nmetadata:\n  name: pachd",
+        "name: etcd",
+        "name: pachyderm-storage-secret",
+    ] {
+        assert!(text.contains(id), "missing {id:?}");
+    }
+}
+
+#[test]
+fn output_is_deterministic_except_generated_credentials() {
+    assert_eq!(
+        template(&["-f", "values/amazon.yaml"]),
+        template(&["-f", "values/amazon.yaml"])
+    );
+    let first = stdout(&paddock(&["template"]));
+    let second = stdout(&paddock(&["template"]));
+    let differing: Vec<(&str, &str)> = first
+        .lines()
+        .zip(second.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert!(
+        !differing.is_empty(),
+        "credentials must be generated per render when not given"
+    );
+    assert!(
+        differing.len() <= 8,
+        "only generated credentials may differ: {differing:#?}"
+    );
+    assert_eq!(first.lines().count(), second.lines().count());
+}
+
+#[test]
+fn set_flags_follow_helm_precedence() {
+    let text = template(&[
+        "-f",
+        "values/amazon.yaml",
+        "--set",
+        "pachd.storage.amazon.region=us-east-2,etcd.storageSize=20Gi",
+        "--set-string",
+        "pachd.image.tag=2.11.9",
+    ]);
+    assert!(text.contains("pachyderm/pachd:2.11.9"), "image tag not set");
+    assert!(text.contains("storage: 20Gi"), "etcd size not set");
+    assert!(!text.contains("storage: 50Gi"), "--set must win over -f");
+}
+
+#[test]
+fn set_file_reads_credentials_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let cred = dir.path().join("key.json");
+    std::fs::write(
+        &cred,
+        r#"{"type": "service_account", "project_id": "from-file"}"#,
+    )
+    .unwrap();
+    let text = template(&[
+        "--set",
+        "deployTarget=GOOGLE,pachd.storage.google.bucket=b",
+        "--set-file",
+        &format!("pachd.storage.google.cred={}", cred.display()),
+        "-o",
+        "json",
+    ]);
+    let objects: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let secret = objects
+        .iter()
+        .find(|o| o["metadata"]["name"] == "pachyderm-storage-secret")
+        .unwrap();
+    let encoded = secret["data"]["GOOGLE_CRED"]
+        .as_str()
+        .expect("GOOGLE_CRED key");
+    assert!(!encoded.is_empty());
+}
+
+#[test]
+fn output_dir_writes_one_file_per_object_with_private_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = paddock(&["template", "--output-dir", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert!(
+        names.iter().any(|n| n.ends_with("-deployment-pachd.yaml")),
+        "{names:?}"
+    );
+    #[cfg(unix)]
+    for n in names.iter().filter(|n| n.contains("-secret-")) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(n))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{n}");
+    }
+    let stream = stdout(&paddock(&["template"]));
+    assert_eq!(names.len(), stream.matches("\n---\n").count() + 1);
+}
+
+#[test]
+fn warns_about_keys_without_effect() {
+    let out = paddock(&[
+        "template",
+        "--set",
+        "deployTarget=AMAZON,pachd.storage.amazon.bucket=b,pachd.storage.amazon.region=r,pachd.storage.google.bucket=x",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    insta::assert_snapshot!(stderr(&out));
+}
+
+#[test]
+fn show_values_prints_defaults_that_render() {
+    let out = paddock(&["show-values"]);
+    assert!(out.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("defaults.yaml");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let again = paddock(&["template", "-f", path.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+}
+
+macro_rules! golden_error {
+    ($($name:ident => [$($arg:expr),*]),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(bad_input(&["template", $($arg),*]));
+        }
+    )*};
+}
+
+golden_error! {
+    error_unknown_key => ["-f", "bad/typo.yaml"],
+    error_wrong_type => ["-f", "bad/bad_type.yaml"],
+    error_bad_enum => ["-f", "bad/bad_enum.yaml"],
+    error_target_requirements => ["-f", "bad/amazon_missing.yaml"],
+    error_yaml_syntax => ["-f", "bad/syntax.yaml"],
+    error_duplicate_key => ["-f", "bad/duplicate.yaml"],
+    error_unsupported_section => ["-f", "bad/unsupported.yaml"],
+    error_storage_url_scheme => ["-f", "bad/url_mismatch.yaml"],
+    error_missing_values_file => ["-f", "bad/does-not-exist.yaml"],
+    error_set_unknown_key => ["--set", "pachd.imag.tag=x"],
+    error_set_without_value => ["--set", "pachd.storage.amazon.secret"],
+    error_set_file_missing => ["--set-file", "proxy.tls.secret.cert=missing.pem"],
+    error_set_wrong_type => ["--set", "etcd.dynamicNodes=three"],
+}
+
+#[test]
+fn secrets_never_appear_in_errors() {
+    let err = bad_input(&[
+        "template",
+        "--set",
+        "deployTarget=AMAZON,pachd.storage.amazon.id=AKIA,pachd.storage.amazon.secret=TOPSECRET123,pachd.storage.amazon.secrets=TOPSECRET456",
+    ]);
+    assert!(!err.contains("TOPSECRET"), "{err}");
+}
+
+#[test]
+fn unknown_flags_are_usage_errors() {
+    let out = paddock(&["template", "--sett", "a=b"]);
+    assert_eq!(out.status.code(), Some(2));
+}
