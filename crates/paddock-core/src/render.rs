@@ -70,12 +70,22 @@ pub fn environment(files: Arc<FileTree>, strictness: Strictness) -> Environment<
     env
 }
 
+/// How rendered objects are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Helm's install order by kind (services and templates break ties).
+    InstallByKind,
+    /// Exactly as rendered: services in dependency order, templates and documents in order.
+    AsRendered,
+}
+
 /// Renders the given services (all, in dependency order, when `only` is empty).
 pub fn render_stack(
     stack: &Stack,
     context: &TemplateContext,
     strictness: Strictness,
     only: &[String],
+    order: Order,
 ) -> Result<ManifestSet, Diagnostic> {
     let files = Arc::new(stack.files.clone());
     let env = environment(files, strictness);
@@ -88,7 +98,9 @@ pub fn render_stack(
         render_service(&env, service, &ctx, &mut set)?;
     }
     set.check_unique()?;
-    set.sort_for_install();
+    if order == Order::InstallByKind {
+        set.sort_for_install();
+    }
     Ok(set)
 }
 
@@ -285,7 +297,14 @@ mod tests {
                 "kind: A\n\nname: {{ values.missing.key }}\n",
             ),
         ]);
-        let err = render_stack(&s, &context(json!({})), Strictness::Strict, &[]).unwrap_err();
+        let err = render_stack(
+            &s,
+            &context(json!({})),
+            Strictness::Strict,
+            &[],
+            Order::InstallByKind,
+        )
+        .unwrap_err();
         assert!(err.message.contains("x/deploy/x.yaml.template:3"), "{err}");
         let lenient = stack(&[
             ("x/deploy/service.yaml", "template-list: [x.yaml]\n"),
@@ -294,7 +313,14 @@ mod tests {
                 "kind: A\nname: '{{ values.missing }}'\n",
             ),
         ]);
-        let set = render_stack(&lenient, &context(json!({})), Strictness::Lenient, &[]).unwrap();
+        let set = render_stack(
+            &lenient,
+            &context(json!({})),
+            Strictness::Lenient,
+            &[],
+            Order::InstallByKind,
+        )
+        .unwrap();
         assert_eq!(set.items[0].object["name"], "");
     }
 
@@ -304,7 +330,14 @@ mod tests {
             ("x/deploy/service.yaml", "template-list: [x.yaml]\n"),
             ("x/deploy/x.yaml.template", "kind: A\nbad: [unclosed\n"),
         ]);
-        let err = render_stack(&s, &context(json!({})), Strictness::Strict, &[]).unwrap_err();
+        let err = render_stack(
+            &s,
+            &context(json!({})),
+            Strictness::Strict,
+            &[],
+            Order::InstallByKind,
+        )
+        .unwrap_err();
         assert!(
             err.message
                 .contains("x/deploy/x.yaml.template rendered invalid YAML"),

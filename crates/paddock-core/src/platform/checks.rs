@@ -125,6 +125,7 @@ pub fn check(v: &Values, user: &Node) -> Result<Vec<String>, Diagnostics> {
     check_storage(&mut c, v);
     check_networking(&mut c, v);
     check_database(&mut c, v);
+    check_auth(&mut c, v);
     check_sizes(&mut c, v);
     if c.problems.is_empty() {
         Ok(c.warnings)
@@ -425,6 +426,59 @@ fn check_networking(c: &mut Checker, v: &Values) {
         v.console.enabled,
         "console.enabled is false",
     );
+}
+
+fn check_auth(c: &mut Checker, v: &Values) {
+    let p = &v.pachd;
+    if !["", "true", "false"].contains(&p.localhost_issuer.as_str()) {
+        c.fail(
+            "pachd.localhostIssuer",
+            format!("invalid value {:?}", p.localhost_issuer),
+            "\"true\", \"false\" or empty to derive it",
+        );
+    }
+    if v.proxy.enabled
+        && !v.oidc.issuer_uri.is_empty()
+        && !v.oidc.issuer_uri.trim_end_matches('/').ends_with("/dex")
+    {
+        c.fail(
+            "oidc.issuerURI",
+            "must end in /dex when the proxy is enabled",
+            "the proxy routes /dex to pachd's identity server",
+        );
+    }
+    if p.tls.enabled && p.tls.secret_name.is_empty() {
+        c.fail(
+            "pachd.tls.secretName",
+            "is required when pachd.tls.enabled is true",
+            "name the kubernetes.io/tls secret pachd serves",
+        );
+    }
+    if p.activate_enterprise_member {
+        if p.enterprise_server_address.is_empty() {
+            c.fail(
+                "pachd.enterpriseServerAddress",
+                "is required when pachd.activateEnterpriseMember is true",
+                "the address of the enterprise server this cluster registers with",
+            );
+        }
+        if p.enterprise_server_token.is_empty() && p.enterprise_server_token_secret_name.is_empty()
+        {
+            c.fail(
+                "pachd.enterpriseServerToken",
+                "is required when pachd.activateEnterpriseMember is true",
+                "set the token or pachd.enterpriseServerTokenSecretName",
+            );
+        }
+    }
+    let host_path = &p.storage.local.host_path;
+    if !host_path.is_empty() && (!host_path.starts_with('/') || !host_path.ends_with('/')) {
+        c.fail(
+            "pachd.storage.local.hostPath",
+            format!("{host_path:?} must be an absolute directory ending in /"),
+            "e.g. /var/pachyderm/",
+        );
+    }
 }
 
 fn check_database(c: &mut Checker, v: &Values) {

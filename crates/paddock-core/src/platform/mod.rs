@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 use crate::catalog::{self, Stack};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::ManifestSet;
-use crate::render::{self, Release, Strictness, TemplateContext};
+use crate::render::{self, Order, Release, Strictness, TemplateContext};
 use crate::values::{self, Node, SetKind};
 
 /// The built-in stack this front-end renders.
@@ -39,6 +39,41 @@ pub const UNSUPPORTED_SECTIONS: &[(&str, &str)] = &[
     (
         "enterpriseServer",
         "paddock does not deploy a separate enterprise server; use pachd.enterpriseLicenseKey",
+    ),
+];
+
+/// Chart keys inside supported sections that paddock does not honour: (path, the value that
+/// changes nothing and is only warned about, reason). Any other value is an error.
+pub const UNSUPPORTED_KEYS: &[(&str, Option<&str>, &str)] = &[
+    (
+        "pachd.lokiDeploy",
+        Some("false"),
+        "paddock does not deploy Loki",
+    ),
+    (
+        "pachd.activateEnterprise",
+        Some("false"),
+        "the chart deprecated it; a license key turns enterprise on",
+    ),
+    (
+        "pachd.determined",
+        None,
+        "paddock does not deploy Determined",
+    ),
+    (
+        "pachd.configJob",
+        None,
+        "paddock configures pachd through its environment, not a config Job",
+    ),
+    (
+        "postgresql.readReplicas",
+        None,
+        "paddock's embedded postgres has no read replicas",
+    ),
+    (
+        "console.config.pachdAddress",
+        None,
+        "console always talks to pachd-peer (the chart ignores it too)",
     ),
 ];
 
@@ -128,8 +163,33 @@ pub fn typed_values(stack: &Stack, user: &Node) -> Result<model::Values, Diagnos
         }
     }
     let mut full = stack.defaults.clone();
-    values::merge_into(&mut full, user.clone());
+    values::merge_into(&mut full, without_harmless_unsupported(user)?);
     values::from_node(&full)
+}
+
+/// Removes chart keys paddock ignores when they hold their do-nothing value; any other use of
+/// a key in [`UNSUPPORTED_KEYS`] is an error.
+fn without_harmless_unsupported(user: &Node) -> Result<Node, Diagnostic> {
+    let mut user = user.clone();
+    for (path, harmless, why) in UNSUPPORTED_KEYS {
+        let Some(entry) = user.get_path(path) else {
+            continue;
+        };
+        let text = entry.node.to_json().to_string();
+        if harmless.is_none_or(|h| h != text.trim_matches('"')) {
+            return Err(Diagnostic::bad_input(format!("unsupported key `{path}`"))
+                .at_path(*path)
+                .with_origin(entry.key_origin.clone())
+                .with_help(format!("{why}; remove it")));
+        }
+        let (parent, leaf) = path.rsplit_once('.').expect("nested path");
+        if let Some(values::Entry { node, .. }) = user.get_path_mut(parent) {
+            if let values::Value::Map(map) = &mut node.value {
+                map.shift_remove(leaf);
+            }
+        }
+    }
+    Ok(user)
 }
 
 /// Renders the platform from values: layering, typing, checks, templates, validation.
@@ -156,7 +216,13 @@ pub fn render_platform(
         generated,
         extra: IndexMap::new(),
     };
-    let manifests = render::render_stack(&stack, &context, Strictness::Strict, &[])?;
+    let manifests = render::render_stack(
+        &stack,
+        &context,
+        Strictness::Strict,
+        &[],
+        Order::InstallByKind,
+    )?;
     if options.validate {
         warnings.extend(manifests.validate()?);
     }
@@ -258,6 +324,17 @@ mod tests {
         let err = typed_values(&stack, &user).unwrap_err();
         assert_eq!(err.key_path.as_deref(), Some("loki-stack"));
         assert_eq!(err.origin.unwrap().to_string(), "v0.yaml:2:1");
+    }
+
+    #[test]
+    fn harmless_chart_keys_are_dropped_others_rejected() {
+        let stack = catalog::builtin_stack(STACK).unwrap();
+        let user = user_values(&sources(&["pachd:\n  lokiDeploy: false\n"]), &no_files).unwrap();
+        assert!(typed_values(&stack, &user).is_ok());
+        let user = user_values(&sources(&["pachd:\n  lokiDeploy: true\n"]), &no_files).unwrap();
+        let err = typed_values(&stack, &user).unwrap_err();
+        assert_eq!(err.key_path.as_deref(), Some("pachd.lokiDeploy"));
+        assert!(err.help.unwrap().contains("does not deploy Loki"));
     }
 
     #[test]

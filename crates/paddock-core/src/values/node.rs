@@ -115,6 +115,23 @@ impl Node {
         Some(entry)
     }
 
+    /// Mutable lookup of a dotted path, mappings only.
+    pub fn get_path_mut(&mut self, path: &str) -> Option<&mut Entry> {
+        let mut parts = path.split('.');
+        let first = parts.next()?;
+        let Value::Map(map) = &mut self.value else {
+            return None;
+        };
+        let mut entry = map.get_mut(first)?;
+        for part in parts {
+            let Value::Map(map) = &mut entry.node.value else {
+                return None;
+            };
+            entry = map.get_mut(part)?;
+        }
+        Some(entry)
+    }
+
     /// Whether this node is a null scalar.
     pub fn is_null(&self) -> bool {
         matches!(self.value, Value::Scalar(Scalar::Null))
