@@ -268,10 +268,21 @@ mod tests {
             &context(json!({"api": true, "labels": {"a": "x: y", "b": "1"}})),
             Strictness::Strict,
             &[],
+            Order::InstallByKind,
         )
         .unwrap();
         let ids: Vec<String> = set.items.iter().map(|m| m.id()).collect();
         assert_eq!(ids, ["Secret/api", "Service/db"]);
+        let as_rendered = render_stack(
+            &s,
+            &context(json!({"api": true, "labels": {}})),
+            Strictness::Strict,
+            &[],
+            Order::AsRendered,
+        )
+        .unwrap();
+        let ids: Vec<String> = as_rendered.items.iter().map(|m| m.id()).collect();
+        assert_eq!(ids, ["Service/db", "Secret/api"]);
         assert_eq!(set.items[0].object["data"]["t"], "YWJj");
         assert_eq!(
             set.items[1].object["metadata"]["labels"],
@@ -283,6 +294,7 @@ mod tests {
             &context(json!({"api": false, "labels": {}})),
             Strictness::Strict,
             &["api".into()],
+            Order::InstallByKind,
         )
         .unwrap();
         assert!(none.items.is_empty());
@@ -352,10 +364,16 @@ mod tests {
             ("x/deploy/start.sh.template", "echo {{ release.name }}\n"),
         ]);
         assert!(
-            render_stack(&s, &context(json!({})), Strictness::Strict, &[])
-                .unwrap()
-                .items
-                .is_empty()
+            render_stack(
+                &s,
+                &context(json!({})),
+                Strictness::Strict,
+                &[],
+                Order::AsRendered
+            )
+            .unwrap()
+            .items
+            .is_empty()
         );
     }
 }
