@@ -18,7 +18,13 @@ pub fn to_yaml(value: &Value) -> String {
 }
 
 fn pad(out: &mut String, indent: usize) {
-    out.extend(std::iter::repeat_n(' ', indent));
+    const SPACES: &str = "                                                                ";
+    let mut left = indent;
+    while left > 0 {
+        let n = left.min(SPACES.len());
+        out.push_str(&SPACES[..n]);
+        left -= n;
+    }
 }
 
 fn emit_map(map: &serde_json::Map<String, Value>, indent: usize, out: &mut String) {
@@ -138,20 +144,31 @@ const RESERVED: [&str; 11] = [
 ];
 
 fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    if s.trim() != s || RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) {
+    if first.is_ascii_whitespace() || last.is_ascii_whitespace() || last == b':' {
         return false;
     }
-    if "?:,[]{}#&*!|>'\"%@`".contains(first) {
+    if b"?:,[]{}#&*!|>'\"%@`".contains(&first) {
         return false;
     }
-    if first == '-' && (s.len() == 1 || s.starts_with("- ") || s.starts_with("---")) {
+    if first == b'-' && (s.len() == 1 || s.starts_with("- ") || s.starts_with("---")) {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control())
-    {
+    if s.len() <= 5 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)) {
+        return false;
+    }
+    // Control characters, ": " and " #" make a plain scalar ambiguous.
+    let mut previous = 0u8;
+    for &b in bytes {
+        if b < 0x20 || b == 0x7f || (previous == b':' && b == b' ') || (previous == b' ' && b == b'#') {
+            return false;
+        }
+        previous = b;
+    }
+    if !s.is_ascii() && s.chars().any(|c| c.is_control() || c.is_whitespace() && c != ' ' || c == '\u{feff}') {
         return false;
     }
     !looks_numeric(s)
@@ -161,12 +178,10 @@ fn is_plain_safe(s: &str) -> bool {
 fn looks_numeric(s: &str) -> bool {
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     let starts_numeric = body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    let lower = body.to_ascii_lowercase();
     starts_numeric
-        && body
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || "._:xXoO+-".contains(c))
-        || [".inf", ".nan"].contains(&lower.as_str())
+        && (body.bytes().all(|b| b.is_ascii_hexdigit() || b"._:xXoO+-".contains(&b))
+            || body.eq_ignore_ascii_case(".inf")
+            || body.eq_ignore_ascii_case(".nan"))
 }
 
 #[cfg(test)]

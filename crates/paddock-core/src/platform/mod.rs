@@ -183,10 +183,10 @@ fn without_harmless_unsupported(user: &Node) -> Result<Node, Diagnostic> {
                 .with_help(format!("{why}; remove it")));
         }
         let (parent, leaf) = path.rsplit_once('.').expect("nested path");
-        if let Some(values::Entry { node, .. }) = user.get_path_mut(parent) {
-            if let values::Value::Map(map) = &mut node.value {
-                map.shift_remove(leaf);
-            }
+        if let Some(values::Entry { node, .. }) = user.get_path_mut(parent)
+            && let values::Value::Map(map) = &mut node.value
+        {
+            map.shift_remove(leaf);
         }
     }
     Ok(user)
@@ -214,7 +214,7 @@ pub fn render_platform(
             namespace: options.namespace.clone(),
         },
         generated,
-        extra: IndexMap::new(),
+        extra: crate::envoy::template_extra(&typed),
     };
     let manifests = render::render_stack(
         &stack,
