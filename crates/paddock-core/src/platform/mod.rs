@@ -214,7 +214,7 @@ pub fn render_platform(
             namespace: options.namespace.clone(),
         },
         generated,
-        extra: crate::envoy::template_extra(&typed),
+        extra: IndexMap::new(),
     };
     let manifests = render::render_stack(
         &stack,
