@@ -163,12 +163,19 @@ fn is_plain_safe(s: &str) -> bool {
     // Control characters, ": " and " #" make a plain scalar ambiguous.
     let mut previous = 0u8;
     for &b in bytes {
-        if b < 0x20 || b == 0x7f || (previous == b':' && b == b' ') || (previous == b' ' && b == b'#') {
+        if b < 0x20
+            || b == 0x7f
+            || (previous == b':' && b == b' ')
+            || (previous == b' ' && b == b'#')
+        {
             return false;
         }
         previous = b;
     }
-    if !s.is_ascii() && s.chars().any(|c| c.is_control() || c.is_whitespace() && c != ' ' || c == '\u{feff}') {
+    if !s.is_ascii()
+        && s.chars()
+            .any(|c| c.is_control() || c.is_whitespace() && c != ' ' || c == '\u{feff}')
+    {
         return false;
     }
     !looks_numeric(s)
@@ -179,7 +186,9 @@ fn looks_numeric(s: &str) -> bool {
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     let starts_numeric = body.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     starts_numeric
-        && (body.bytes().all(|b| b.is_ascii_hexdigit() || b"._:xXoO+-".contains(&b))
+        && (body
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b"._:xXoO+-".contains(&b))
             || body.eq_ignore_ascii_case(".inf")
             || body.eq_ignore_ascii_case(".nan"))
 }

@@ -125,7 +125,10 @@ fn kubernetes_validate_strict_accepts_every_rendered_case() {
 
 /// Drops the STORAGE_URL env var from every container of a workload.
 fn strip_env(object: &mut Value) {
-    if let Some(cs) = object.pointer_mut("/spec/template/spec/containers").and_then(Value::as_array_mut) {
+    if let Some(cs) = object
+        .pointer_mut("/spec/template/spec/containers")
+        .and_then(Value::as_array_mut)
+    {
         for c in cs {
             if let Some(env) = c.get_mut("env").and_then(Value::as_array_mut) {
                 env.retain(|e| e["name"] != "STORAGE_URL");
@@ -172,9 +175,21 @@ fn python_jinja2_renders_the_same_objects_as_paddock() {
         );
         let jinja = by_id(&String::from_utf8(out.stdout).unwrap());
         // STORAGE_URL is derived in Rust (platform::derive), outside the templates.
-        let jinja: Vec<(String, Value)> = jinja.into_iter().map(|(id, mut o)| { strip_env(&mut o); (id, o) }).collect();
+        let jinja: Vec<(String, Value)> = jinja
+            .into_iter()
+            .map(|(id, mut o)| {
+                strip_env(&mut o);
+                (id, o)
+            })
+            .collect();
         let ours = by_id(&paddock_render(&files, &[]));
-        let ours: Vec<(String, Value)> = ours.into_iter().map(|(id, mut o)| { strip_env(&mut o); (id, o) }).collect();
+        let ours: Vec<(String, Value)> = ours
+            .into_iter()
+            .map(|(id, mut o)| {
+                strip_env(&mut o);
+                (id, o)
+            })
+            .collect();
         let jinja_ids: Vec<&String> = jinja.iter().map(|(id, _)| id).collect();
         let our_ids: Vec<&String> = ours.iter().map(|(id, _)| id).collect();
         assert_eq!(our_ids, jinja_ids, "{name}: object sets differ");
