@@ -7,7 +7,7 @@ values.yaml deep-merged with each -f file), `release` ({name, namespace}) and
 `generated` (fixed placeholders here, one per stack.yaml `generated:` entry).
 
     render_stack.py STACK_DIR [-f values.yaml]... [--namespace NS] [--release NAME]
-                    [--engine jinja2|minijinja]
+                    [--engine jinja2|minijinja] [--context-json FILE]
 
 --engine minijinja renders with the `minijinja` PyPI package (Python bindings
 of the Rust engine paddock uses) instead, to compare the two outputs.
@@ -19,6 +19,7 @@ order, templates in each service's template-list order. Exit 2 on bad input.
 import argparse
 import base64
 import hashlib
+import json
 import os
 import re
 import sys
@@ -158,6 +159,11 @@ def main():
     ap.add_argument("--namespace", default="default")
     ap.add_argument("--release", default=None, help="release name (default: stack.yaml release)")
     ap.add_argument("--engine", choices=["jinja2", "minijinja"], default="jinja2")
+    ap.add_argument(
+        "--context-json",
+        default=None,
+        help="JSON object merged into the context (what paddock generates outside templates)",
+    )
     args = ap.parse_args()
 
     stack_dir = args.stack_dir
@@ -170,6 +176,9 @@ def main():
     release = {"name": args.release or stack.get("release", "release"), "namespace": args.namespace}
 
     context = {"values": values, "release": release, "generated": generated}
+    if args.context_json:
+        with open(args.context_json, encoding="utf-8") as f:
+            context.update(json.load(f))
     render = make_minijinja(stack_dir) if args.engine == "minijinja" else make_jinja2(stack_dir)
 
     services = load_services(stack_dir)

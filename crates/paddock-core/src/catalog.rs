@@ -1,13 +1,25 @@
 //! Stacks of services: OpenPAI-style service directories (`<name>/deploy/service.yaml` plus
 //! templates), their metadata, and the prerequisite graph that orders them.
+//!
+//! [`Stack`] is one built-in stack; [`Catalog`] layers the built-in stack and the user's
+//! `--services` directories into one set of services (a user service overrides a built-in of
+//! the same name) and answers the graph questions: waves, selections, reverse order.
 
-use std::collections::{BTreeMap, HashMap};
+mod graph;
+mod roots;
+
+use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::values::{self, Node, Scalar, Value};
+use crate::values::{self, Node, Origin, Scalar, Value};
+
+pub use graph::{Direction, Selection, cycle_diagnostic, levels};
+pub use roots::{
+    Catalog, CatalogOptions, CatalogService, RootKind, ServiceRoot, read_service_root,
+};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_stacks.rs"));
 
@@ -49,8 +61,51 @@ pub struct ServiceSpec {
     pub scripts: BTreeMap<String, String>,
     /// Node placement rules.
     pub deploy_rules: Vec<DeployRule>,
-    /// Declared cluster type (`k8s`), informational.
-    pub cluster_type: Option<String>,
+    /// Declared cluster types (`k8s`; OpenPAI also had `yarn`); empty when not declared.
+    pub cluster_type: Vec<String>,
+    /// Where each entry was written, for messages.
+    pub origins: SpecOrigins,
+}
+
+/// File positions of a service.yaml's list entries (same order as the lists they describe).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpecOrigins {
+    /// The service.yaml itself, as named in messages.
+    pub file: String,
+    /// One per `prerequisite` entry.
+    pub prerequisite: Vec<Option<Origin>>,
+    /// One per `template-list` entry.
+    pub template_list: Vec<Option<Origin>>,
+    /// One per `deploy-rules` entry.
+    pub deploy_rules: Vec<Option<Origin>>,
+}
+
+impl ServiceSpec {
+    /// Whether the service runs on Kubernetes: `cluster-type` is absent or lists `k8s`.
+    pub fn is_for_kubernetes(&self) -> bool {
+        self.cluster_type.is_empty()
+            || self
+                .cluster_type
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case("k8s"))
+    }
+}
+
+impl DeployRule {
+    /// The layout label the rule is about.
+    pub fn label(&self) -> &str {
+        match self {
+            DeployRule::In(label) | DeployRule::NotIn(label) => label,
+        }
+    }
+
+    /// The rule as written in service.yaml (`in: pai-master`).
+    pub fn describe(&self) -> String {
+        match self {
+            DeployRule::In(label) => format!("in: {label}"),
+            DeployRule::NotIn(label) => format!("notin: {label}"),
+        }
+    }
 }
 
 /// One service of a stack.
@@ -125,50 +180,7 @@ impl Stack {
             None => Node::empty_map(),
         };
         let mut warnings = Vec::new();
-        let mut services = IndexMap::new();
-        for (path, text) in &files {
-            let Some(deploy_dir) = path.strip_suffix("/service.yaml") else {
-                continue;
-            };
-            let Some(service_dir) = deploy_dir
-                .strip_suffix("/deploy")
-                .or_else(|| (deploy_dir == "deploy").then_some(""))
-            else {
-                continue;
-            };
-            let name = service_dir
-                .rsplit('/')
-                .next()
-                .unwrap_or(service_dir)
-                .to_owned();
-            if name.is_empty() {
-                continue;
-            }
-            let file_label = format!("{label}/{path}");
-            let spec = parse_service_spec(text, &file_label, &mut warnings)?;
-            for template in &spec.template_list {
-                let source = format!("{deploy_dir}/{template}.template");
-                if !files.contains_key(&source) {
-                    return Err(Diagnostic::bad_input(format!(
-                        "template-list names {template:?} but {label}/{source} does not exist"
-                    ))
-                    .with_help(format!("create {template}.template next to {file_label}")));
-                }
-            }
-            if let Some(previous) = services.insert(
-                name.clone(),
-                Service {
-                    name: name.clone(),
-                    deploy_dir: deploy_dir.to_owned(),
-                    spec,
-                },
-            ) {
-                return Err(Diagnostic::bad_input(format!(
-                    "two services are named {name:?}: {label}/{} and {file_label}",
-                    previous.deploy_dir
-                )));
-            }
-        }
+        let services = discover_services(label, &files, &mut warnings)?;
         let stack = Stack {
             meta,
             defaults,
@@ -183,87 +195,149 @@ impl Stack {
     /// Checks that every prerequisite names a service of this stack; with `allow_missing`,
     /// returns the unknown ones instead of failing.
     pub fn check_prerequisites(&self, allow_missing: bool) -> Result<Vec<String>, Diagnostic> {
-        let mut missing = Vec::new();
-        for service in self.services.values() {
-            for prerequisite in &service.spec.prerequisite {
-                if self.services.contains_key(prerequisite) {
-                    continue;
-                }
-                if allow_missing {
-                    missing.push(format!(
-                        "{} needs unknown service {prerequisite:?}",
-                        service.name
-                    ));
-                    continue;
-                }
-                let mut d = Diagnostic::bad_input(format!(
-                    "service {:?} has unknown prerequisite {prerequisite:?}",
-                    service.name
-                ))
-                .at_path(format!("{}/service.yaml: prerequisite", service.deploy_dir));
-                if let Some(best) =
-                    did_you_mean(prerequisite, self.services.keys().map(String::as_str))
-                {
-                    d = d.with_help(format!("did you mean `{best}`?"));
-                }
-                return Err(d);
-            }
-        }
-        Ok(missing)
+        check_prerequisites(self.services.values(), allow_missing, |name| {
+            self.services.contains_key(name)
+        })
     }
 
     /// Groups services into waves: each wave only needs services of earlier waves.
     /// A cycle is an error that prints it (`a -> b -> a`).
     pub fn waves(&self) -> Result<Vec<Vec<&Service>>, Diagnostic> {
-        let mut level: HashMap<&str, usize> = HashMap::new();
-        for name in self.services.keys() {
-            let mut stack = Vec::new();
-            self.level_of(name, &mut level, &mut stack)?;
-        }
-        let depth = level.values().copied().max().map_or(0, |m| m + 1);
+        let level =
+            levels(&self.services, |s| s.spec.prerequisite.as_slice()).map_err(|cycle| {
+                cycle_diagnostic(&cycle, |name| self.services[name].spec.origins.file.clone())
+            })?;
+        let depth = level.iter().copied().max().map_or(0, |m| m + 1);
         let mut waves: Vec<Vec<&Service>> = vec![Vec::new(); depth];
-        for service in self.services.values() {
-            waves[level[service.name.as_str()]].push(service);
+        for (service, l) in self.services.values().zip(level) {
+            waves[l].push(service);
         }
         Ok(waves)
-    }
-
-    fn level_of<'a>(
-        &'a self,
-        name: &'a str,
-        level: &mut HashMap<&'a str, usize>,
-        stack: &mut Vec<&'a str>,
-    ) -> Result<usize, Diagnostic> {
-        if let Some(l) = level.get(name) {
-            return Ok(*l);
-        }
-        if let Some(pos) = stack.iter().position(|n| *n == name) {
-            let mut cycle: Vec<&str> = stack[pos..].to_vec();
-            cycle.push(name);
-            return Err(Diagnostic::bad_input(format!(
-                "prerequisites form a cycle: {}",
-                cycle.join(" -> ")
-            )));
-        }
-        let Some(service) = self.services.get(name) else {
-            return Ok(0);
-        };
-        stack.push(name);
-        let mut mine = 0;
-        for prerequisite in &service.spec.prerequisite {
-            if self.services.contains_key(prerequisite) {
-                mine = mine.max(self.level_of(prerequisite, level, stack)? + 1);
-            }
-        }
-        stack.pop();
-        level.insert(name, mine);
-        Ok(mine)
     }
 
     /// Services in dependency order (waves flattened).
     pub fn ordered_services(&self) -> Result<Vec<&Service>, Diagnostic> {
         Ok(self.waves()?.into_iter().flatten().collect())
     }
+}
+
+/// Finds every `<dir>/deploy/service.yaml` of a file tree and reads it; `label` prefixes the
+/// paths shown in messages. Checks that each template-list entry has its `.template` file.
+pub fn discover_services(
+    label: &str,
+    files: &FileTree,
+    warnings: &mut Vec<String>,
+) -> Result<IndexMap<String, Service>, Diagnostic> {
+    let mut services: IndexMap<String, Service> = IndexMap::new();
+    for (path, text) in files {
+        let Some(deploy_dir) = path.strip_suffix("/service.yaml") else {
+            continue;
+        };
+        let Some(service_dir) = deploy_dir
+            .strip_suffix("/deploy")
+            .or_else(|| (deploy_dir == "deploy").then_some(""))
+        else {
+            continue;
+        };
+        let name = service_dir
+            .rsplit('/')
+            .next()
+            .unwrap_or(service_dir)
+            .to_owned();
+        if name.is_empty() {
+            continue;
+        }
+        let file_label = format!("{label}/{path}");
+        let spec = parse_service_spec(text, &file_label, warnings)?;
+        for (template, origin) in spec.template_list.iter().zip(&spec.origins.template_list) {
+            if !is_relative_inside(template) {
+                return Err(Diagnostic::bad_input(format!(
+                    "template-list entry {template:?} must be a path inside deploy/ (no `..`, not absolute)"
+                ))
+                .with_origin(origin.clone()));
+            }
+            let source = format!("{deploy_dir}/{template}.template");
+            if !files.contains_key(&source) {
+                return Err(Diagnostic::bad_input(format!(
+                    "template-list names {template:?} but {label}/{source} does not exist"
+                ))
+                .with_origin(origin.clone())
+                .with_help(format!("create {template}.template next to {file_label}")));
+            }
+        }
+        if let Some(previous) = services.insert(
+            name.clone(),
+            Service {
+                name: name.clone(),
+                deploy_dir: deploy_dir.to_owned(),
+                spec,
+            },
+        ) {
+            return Err(Diagnostic::bad_input(format!(
+                "two services are named {name:?}: {label}/{} and {file_label}",
+                previous.deploy_dir
+            )));
+        }
+    }
+    Ok(services)
+}
+
+/// Whether `path` is a relative path that stays inside its directory (no `..`, no leading `/`).
+pub fn is_relative_inside(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != ".." && part != ".")
+}
+
+/// Checks that every prerequisite of `services` is known (`exists`); with `allow_missing`,
+/// returns the unknown ones as notes instead of failing.
+pub fn check_prerequisites<'a>(
+    services: impl Iterator<Item = &'a Service> + Clone,
+    allow_missing: bool,
+    exists: impl Fn(&str) -> bool,
+) -> Result<Vec<String>, Diagnostic> {
+    let mut missing = Vec::new();
+    for service in services.clone() {
+        for (i, prerequisite) in service.spec.prerequisite.iter().enumerate() {
+            if exists(prerequisite) {
+                continue;
+            }
+            if allow_missing {
+                missing.push(format!(
+                    "{} needs unknown service {prerequisite:?}",
+                    service.name
+                ));
+                continue;
+            }
+            let origin = service.spec.origins.prerequisite.get(i).cloned().flatten();
+            let mut d = Diagnostic::bad_input(format!(
+                "service {:?} has unknown prerequisite {prerequisite:?}",
+                service.name
+            ))
+            .at_path(format!("prerequisite[{i}]"))
+            .with_origin(origin.or_else(|| {
+                Some(Origin::File {
+                    file: service.spec.origins.file.as_str().into(),
+                    line: 1,
+                    column: 1,
+                })
+            }));
+            let names: Vec<&str> = services
+                .clone()
+                .map(|s| s.name.as_str())
+                .filter(|n| exists(n))
+                .collect();
+            d = d.with_help(match did_you_mean(prerequisite, names.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => "name a service of the catalog, or pass --allow-missing if the tree does not ship it".to_owned(),
+            });
+            return Err(d);
+        }
+    }
+    Ok(missing)
 }
 
 const SCRIPT_KEYS: [(&str, &str); 4] = [
@@ -281,6 +355,7 @@ pub fn parse_service_spec(
 ) -> Result<ServiceSpec, Diagnostic> {
     let node = values::parse_values(text, file)?;
     let mut spec = ServiceSpec::default();
+    spec.origins.file = file.to_owned();
     let Value::Map(map) = &node.value else {
         unreachable!("parse_values returns a mapping")
     };
@@ -289,11 +364,32 @@ pub fn parse_service_spec(
             d.at_path(key.clone())
                 .with_origin(entry.node.origin.clone())
         };
+        let item_origins = |node: &Node| match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .map(|i| i.origin.clone().or_else(|| node.origin.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
         match key.as_str() {
-            "prerequisite" => spec.prerequisite = string_list(&entry.node).map_err(at)?,
-            "template-list" => spec.template_list = string_list(&entry.node).map_err(at)?,
-            "cluster-type" => spec.cluster_type = Some(string_value(&entry.node).map_err(at)?),
-            "deploy-rules" => spec.deploy_rules = deploy_rules(&entry.node, file)?,
+            "prerequisite" => {
+                spec.prerequisite = string_list(&entry.node).map_err(at)?;
+                spec.origins.prerequisite = item_origins(&entry.node);
+            }
+            "template-list" => {
+                spec.template_list = string_list(&entry.node).map_err(at)?;
+                spec.origins.template_list = item_origins(&entry.node);
+            }
+            "cluster-type" => {
+                spec.cluster_type = match &entry.node.value {
+                    Value::Seq(_) => string_list(&entry.node).map_err(at)?,
+                    _ => vec![string_value(&entry.node).map_err(at)?],
+                }
+            }
+            "deploy-rules" => {
+                spec.deploy_rules = deploy_rules(&entry.node, file)?;
+                spec.origins.deploy_rules = item_origins(&entry.node);
+            }
             other => {
                 if let Some((_, op)) = SCRIPT_KEYS.iter().find(|(k, _)| *k == other) {
                     spec.scripts
@@ -406,7 +502,7 @@ mod tests {
                 DeployRule::NotIn("no-drivers".into())
             ]
         );
-        assert_eq!(spec.cluster_type.as_deref(), Some("k8s"));
+        assert_eq!(spec.cluster_type, ["k8s"]);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("upgraded-script"), "{warnings:?}");
     }

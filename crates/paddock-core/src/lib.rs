@@ -4,11 +4,15 @@
 //! [`catalog`] of services → rendered, validated manifest set.
 
 pub mod catalog;
+pub mod custom;
 pub mod diagnostic;
+pub mod envoy;
 pub mod manifest;
+pub mod pachctl_config;
 pub mod platform;
 pub mod quantity;
 pub mod render;
+pub mod services;
 pub mod validate;
 pub mod values;
 pub mod yaml_out;

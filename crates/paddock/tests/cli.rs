@@ -233,6 +233,7 @@ golden_error! {
     error_set_without_value => ["--set", "pachd.storage.amazon.secret"],
     error_set_file_missing => ["--set-file", "proxy.tls.secret.cert=missing.pem"],
     error_set_wrong_type => ["--set", "etcd.dynamicNodes=three"],
+    error_proxy_impossible => ["--set", "proxy.tls.enabled=true,proxy.service.legacyPorts.grpc=30650"],
 }
 
 #[test]

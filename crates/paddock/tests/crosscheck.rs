@@ -123,14 +123,15 @@ fn kubernetes_validate_strict_accepts_every_rendered_case() {
     assert!(report.contains(" 0 failed"), "{report}");
 }
 
-/// Drops the STORAGE_URL env var from every container of a workload.
-fn strip_env(object: &mut Value) {
-    if let Some(cs) = object
+/// Drops the STORAGE_URL env var from every container of a workload: paddock derives it
+/// in Rust (platform::derive), outside the templates Jinja2 renders.
+fn strip_storage_url(object: &mut Value) {
+    if let Some(containers) = object
         .pointer_mut("/spec/template/spec/containers")
         .and_then(Value::as_array_mut)
     {
-        for c in cs {
-            if let Some(env) = c.get_mut("env").and_then(Value::as_array_mut) {
+        for container in containers {
+            if let Some(env) = container.get_mut("env").and_then(Value::as_array_mut) {
                 env.retain(|e| e["name"] != "STORAGE_URL");
             }
         }
@@ -157,13 +158,38 @@ fn by_id(stream: &str) -> Vec<(String, Value)> {
     objects
 }
 
+/// What paddock generates outside the templates (the proxy's Envoy files, docs/proxy.md),
+/// taken from paddock's own output so that Jinja2 renders the templates around the same text.
+fn generated_context(objects: &[(String, Value)]) -> Value {
+    let find = |id: &str| objects.iter().find(|(i, _)| i == id).map(|(_, o)| o);
+    match (
+        find("ConfigMap/pachyderm-proxy-config"),
+        find("Deployment/pachyderm-proxy"),
+    ) {
+        (Some(config), Some(deployment)) => serde_json::json!({
+            "proxy_config": {
+                "envoy_json": config["data"]["envoy.json"],
+                "sds_yaml": config["data"].get("sds.yaml").cloned().unwrap_or(Value::Null),
+                "checksum": deployment["spec"]["template"]["metadata"]["annotations"]["checksum/envoy-config"],
+            }
+        }),
+        _ => serde_json::json!({}),
+    }
+}
+
 #[test]
 fn python_jinja2_renders_the_same_objects_as_paddock() {
     let Some(python) = python() else { return };
-    for (name, files) in cases() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (name, files)) in cases().into_iter().enumerate() {
+        let ours = by_id(&paddock_render(&files, &[]));
+        let context = dir.path().join(format!("context{i}.json"));
+        std::fs::write(&context, generated_context(&ours).to_string()).unwrap();
         let mut cmd = Command::new(&python);
         cmd.arg(repo_root().join("tests/jinja2/render_stack.py"))
-            .arg(repo_root().join("stacks/pachyderm"));
+            .arg(repo_root().join("stacks/pachyderm"))
+            .arg("--context-json")
+            .arg(&context);
         for f in &files {
             cmd.arg("-f").arg(f);
         }
@@ -173,23 +199,11 @@ fn python_jinja2_renders_the_same_objects_as_paddock() {
             "{name}: Jinja2 failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let jinja = by_id(&String::from_utf8(out.stdout).unwrap());
-        // STORAGE_URL is derived in Rust (platform::derive), outside the templates.
-        let jinja: Vec<(String, Value)> = jinja
-            .into_iter()
-            .map(|(id, mut o)| {
-                strip_env(&mut o);
-                (id, o)
-            })
-            .collect();
-        let ours = by_id(&paddock_render(&files, &[]));
-        let ours: Vec<(String, Value)> = ours
-            .into_iter()
-            .map(|(id, mut o)| {
-                strip_env(&mut o);
-                (id, o)
-            })
-            .collect();
+        let mut jinja = by_id(&String::from_utf8(out.stdout).unwrap());
+        let mut ours = ours;
+        for (_, object) in jinja.iter_mut().chain(ours.iter_mut()) {
+            strip_storage_url(object);
+        }
         let jinja_ids: Vec<&String> = jinja.iter().map(|(id, _)| id).collect();
         let our_ids: Vec<&String> = ours.iter().map(|(id, _)| id).collect();
         assert_eq!(our_ids, jinja_ids, "{name}: object sets differ");
@@ -197,4 +211,70 @@ fn python_jinja2_renders_the_same_objects_as_paddock() {
             assert_eq!(a, b, "{name}: {id} differs between paddock and Jinja2");
         }
     }
+}
+
+/// `paddock deploy custom` / `deploy storage` outputs (JSON and YAML, every etcd layout and
+/// cloud, every optional object) through `kubernetes-validate --strict`.
+#[test]
+fn kubernetes_validate_strict_accepts_deploy_custom_output() {
+    let Some(python) = python() else { return };
+    let seed = "foobar 10 pachyderm-bucket OBSIJRBE0PP2NO4QOA27 tfteSlswRu7BJ86wekitnifILbZam1KYY3TG minio:9000";
+    let certs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/deploy");
+    let tls = format!(
+        "{},{}",
+        certs.join("cert.pem").display(),
+        certs.join("key.pem").display()
+    );
+    let custom = [
+        "--dynamic-etcd-nodes 1",
+        "--dynamic-etcd-nodes 3 --local-roles -o yaml",
+        "--persistent-disk google --dynamic-etcd-nodes 1",
+        "--persistent-disk azure --dynamic-etcd-nodes 1",
+        "--dynamic-etcd-nodes 1 --etcd-storage-class fast-ssd --isS3V2 -s",
+        "--static-etcd-volume foobar -o yaml",
+        "--persistent-disk google --static-etcd-volume foobar",
+        "--persistent-disk azure --static-etcd-volume foobar",
+        "--dynamic-etcd-nodes 1 --no-guaranteed --image-pull-secret regcred --registry registry.example.com --pachd-memory-request 4Gi --namespace pachyderm --tls",
+        "--dashboard-only",
+    ]
+    .map(|flags| format!("deploy custom {seed} {flags}"));
+    let storage = [
+        "deploy storage amazon us-east-1 b id secret",
+        "deploy storage microsoft c account key -o yaml",
+        "deploy storage minio b id secret minio:9000 --isS3V2",
+    ]
+    .map(str::to_owned);
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (i, command) in custom.iter().chain(&storage).enumerate() {
+        let mut args: Vec<&str> = command.split_whitespace().collect();
+        if args.last() == Some(&"--tls") {
+            args.push(&tls);
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_paddock"))
+            .args(&args)
+            .arg("--dry-run")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "paddock {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = dir.path().join(format!("deploy{i}.out"));
+        std::fs::write(&path, out.stdout).unwrap();
+        paths.push(path);
+    }
+    let out = Command::new(python)
+        .arg(repo_root().join("scripts/k8s-crosscheck.py"))
+        .args(&paths)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "kubernetes-validate --strict rejected deploy custom output:\n{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.contains(" 0 failed"), "{report}");
 }

@@ -88,8 +88,8 @@ impl Checker<'_> {
         }
     }
 
-    fn port(&mut self, path: &str, port: i64, allow_zero: bool) {
-        if !(1..=65535).contains(&port) && !(allow_zero && port == 0) {
+    fn port(&mut self, path: &str, port: i64) {
+        if !(1..=65535).contains(&port) {
             self.fail(
                 path,
                 format!("port {port} is out of range"),
@@ -124,6 +124,7 @@ pub fn check(v: &Values, user: &Node) -> Result<Vec<String>, Diagnostics> {
     };
     check_storage(&mut c, v);
     check_networking(&mut c, v);
+    check_proxy(&mut c, v);
     check_database(&mut c, v);
     check_auth(&mut c, v);
     check_sizes(&mut c, v);
@@ -331,16 +332,8 @@ fn check_networking(c: &mut Checker, v: &Values) {
     );
 
     let ext = &v.pachd.external_service;
-    c.port(
-        "pachd.externalService.apiGRPCPort",
-        ext.api_grpc_port,
-        false,
-    );
-    c.port(
-        "pachd.externalService.s3GatewayPort",
-        ext.s3_gateway_port,
-        false,
-    );
+    c.port("pachd.externalService.apiGRPCPort", ext.api_grpc_port);
+    c.port("pachd.externalService.s3GatewayPort", ext.s3_gateway_port);
     if ext.enabled && ext.api_grpc_port == ext.s3_gateway_port {
         c.fail(
             "pachd.externalService.s3GatewayPort",
@@ -371,7 +364,7 @@ fn check_networking(c: &mut Checker, v: &Values) {
         ("s3GatewayPort", svc.s3_gateway_port),
     ] {
         let path = format!("pachd.service.{key}");
-        c.port(&path, port, false);
+        c.port(&path, port);
         if svc.r#type == ServiceType::NodePort && !(30000..=32767).contains(&port) {
             c.fail(
                 &path,
@@ -382,8 +375,8 @@ fn check_networking(c: &mut Checker, v: &Values) {
     }
 
     let proxy = &v.proxy;
-    c.port("proxy.service.httpPort", proxy.service.http_port, false);
-    c.port("proxy.service.httpsPort", proxy.service.https_port, false);
+    c.port("proxy.service.httpPort", proxy.service.http_port);
+    c.port("proxy.service.httpsPort", proxy.service.https_port);
     if proxy.tls.enabled && proxy.tls.secret_name.is_empty() {
         c.fail(
             "proxy.tls.secretName",
@@ -498,7 +491,7 @@ fn check_database(c: &mut Checker, v: &Values) {
         );
     }
     match pg.postgresql_port.parse::<i64>() {
-        Ok(port) => c.port("global.postgresql.postgresqlPort", port, false),
+        Ok(port) => c.port("global.postgresql.postgresqlPort", port),
         Err(_) => c.fail(
             "global.postgresql.postgresqlPort",
             format!("{:?} is not a port number", pg.postgresql_port),
@@ -604,5 +597,232 @@ fn check_resources(
             };
             c.quantity(&format!("{here}.{resource}"), &text);
         }
+    }
+}
+
+/// The one-port proxy's combinations: legacy ports, node ports, TLS, the host name.
+fn check_proxy(c: &mut Checker, v: &Values) {
+    use crate::envoy::Backend;
+    let proxy = &v.proxy;
+    if !proxy.enabled {
+        return;
+    }
+    let svc = &proxy.service;
+    let node = svc.r#type == ServiceType::NodePort;
+    let tls = proxy.tls.enabled;
+    let mut ports = vec![("proxy.service.httpPort".to_owned(), svc.http_port)];
+    let mut node_ports = vec![("proxy.service.httpNodePort".to_owned(), svc.http_node_port)];
+    if tls {
+        ports.push(("proxy.service.httpsPort".into(), svc.https_port));
+        node_ports.push(("proxy.service.httpsNodePort".into(), svc.https_node_port));
+    }
+    for backend in Backend::ALL {
+        let (Some(key), port) = (backend.legacy_key(), backend.legacy_port(v)) else {
+            continue;
+        };
+        let path = format!("proxy.service.legacyPorts.{key}");
+        if port == 0 {
+            continue;
+        }
+        if !(1..=65535).contains(&port) {
+            c.fail(
+                &path,
+                format!("port {port} is out of range"),
+                "ports are 1-65535; 0 turns it off",
+            );
+            continue;
+        }
+        if tls {
+            c.fail(
+                &path,
+                "cannot be served with proxy.tls.enabled",
+                "a legacy port is cleartext; set it to 0, or turn proxy.tls off",
+            );
+        }
+        if backend == Backend::Console && !v.console.enabled {
+            c.warnings
+                .push(format!("{path} has no effect: console.enabled is false"));
+        }
+        if node && !(30000..=32767).contains(&port) {
+            c.fail(
+                &path,
+                format!("node port {port} is outside 30000-32767"),
+                "with proxy.service.type NodePort a legacy port is also its node port",
+            );
+        }
+        ports.push((path.clone(), port));
+        node_ports.push((path, port));
+    }
+    let mut duplicates = |list: &[(String, i64)], what: &str| {
+        for (i, (path, port)) in list.iter().enumerate() {
+            if let Some((other, _)) = list[..i].iter().find(|(_, p)| p == port) {
+                c.fail(
+                    path,
+                    format!("{what} {port} is also {other}"),
+                    "every port of the pachyderm-proxy Service needs its own number",
+                );
+            }
+        }
+    };
+    duplicates(&ports, "port");
+    if node {
+        duplicates(&node_ports, "node port");
+    }
+    match svc.external_traffic_policy.as_str() {
+        "" => {}
+        "Cluster" | "Local" if svc.r#type != ServiceType::ClusterIP => {}
+        "Cluster" | "Local" => c.fail(
+            "proxy.service.externalTrafficPolicy",
+            "needs proxy.service.type NodePort or LoadBalancer",
+            "a ClusterIP Service has no external traffic",
+        ),
+        other => c.fail(
+            "proxy.service.externalTrafficPolicy",
+            format!("invalid value {other:?}"),
+            "\"Cluster\", \"Local\" or empty",
+        ),
+    }
+    if !svc.load_balancer_ip.is_empty() && svc.r#type != ServiceType::LoadBalancer {
+        c.warn_unused(
+            "proxy.service.loadBalancerIP",
+            false,
+            "proxy.service.type is not LoadBalancer",
+        );
+    }
+    if proxy.replicas < 0 {
+        c.fail(
+            "proxy.replicas",
+            "must not be negative",
+            "1 is plenty; each replica takes 50,000 connections",
+        );
+    }
+    let host = proxy.host.trim();
+    if host.contains("://") || host.contains('/') || host.contains(char::is_whitespace) {
+        c.fail(
+            "proxy.host",
+            format!("{host:?} is not a host name"),
+            "the external host name, with :port when not the standard one (e.g. pachyderm.example.com)",
+        );
+    }
+    if tls && v.ingress.enabled {
+        c.fail(
+            "proxy.tls.enabled",
+            "cannot be combined with ingress.enabled",
+            "the Ingress sends plain HTTP to the proxy, which would redirect it to https forever; \
+             terminate TLS at the Ingress (ingress.tls) and leave proxy.tls off, or drop the Ingress",
+        );
+    }
+    let inline = &proxy.tls.secret;
+    if !inline.cert.is_empty() && !tls {
+        c.warn_unused("proxy.tls.secret", false, "proxy.tls.enabled is false");
+    }
+    if !inline.cert.is_empty() && !inline.cert.contains("-----BEGIN CERTIFICATE-----") {
+        c.fail(
+            "proxy.tls.secret.cert",
+            "is not a PEM certificate",
+            "pass the file with --set-file proxy.tls.secret.cert=tls.crt",
+        );
+    }
+    let pem_key = inline.key.contains("-----BEGIN") && inline.key.contains("PRIVATE KEY-----");
+    if !inline.key.is_empty() && !pem_key {
+        c.fail(
+            "proxy.tls.secret.key",
+            "is not a PEM private key",
+            "pass the file with --set-file proxy.tls.secret.key=tls.key",
+        );
+    }
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    use super::*;
+    use crate::catalog;
+    use crate::platform::{STACK, typed_values};
+    use crate::values::parse_values;
+
+    fn problems(yaml: &str) -> Result<Vec<String>, Vec<(String, String)>> {
+        let stack = catalog::builtin_stack(STACK).unwrap();
+        let user = parse_values(yaml, "v.yaml").unwrap();
+        let v = typed_values(&stack, &user).unwrap();
+        check(&v, &user).map_err(|d| {
+            d.0.into_iter()
+                .map(|d| (d.key_path.unwrap_or_default(), d.message))
+                .collect()
+        })
+    }
+
+    fn fails_at(yaml: &str, path: &str) -> String {
+        let errors = problems(yaml).expect_err(yaml);
+        errors
+            .into_iter()
+            .find(|(p, _)| p == path)
+            .unwrap_or_else(|| panic!("no problem at {path} for {yaml}"))
+            .1
+    }
+
+    #[test]
+    fn legacy_ports_are_cleartext_only() {
+        let msg = fails_at(
+            "proxy: {tls: {enabled: true, secretName: s}, service: {legacyPorts: {grpc: 30650}}}",
+            "proxy.service.legacyPorts.grpc",
+        );
+        assert!(msg.contains("proxy.tls.enabled"), "{msg}");
+        assert!(
+            problems("proxy: {service: {legacyPorts: {grpc: 30650, s3Gateway: 30600}}}").is_ok()
+        );
+    }
+
+    #[test]
+    fn ports_of_the_service_are_distinct() {
+        let msg = fails_at(
+            "proxy: {service: {legacyPorts: {grpc: 80}}}",
+            "proxy.service.legacyPorts.grpc",
+        );
+        assert!(msg.contains("proxy.service.httpPort"), "{msg}");
+        // The chart's own warning: console's legacy 30080 is the default http node port.
+        let msg = fails_at(
+            "proxy: {service: {type: NodePort, legacyPorts: {console: 30080}}}",
+            "proxy.service.legacyPorts.console",
+        );
+        assert!(msg.contains("httpNodePort"), "{msg}");
+        fails_at(
+            "proxy: {service: {type: NodePort, legacyPorts: {grpc: 1650}}}",
+            "proxy.service.legacyPorts.grpc",
+        );
+    }
+
+    #[test]
+    fn impossible_combinations_are_named() {
+        fails_at("proxy: {tls: {enabled: true}}", "proxy.tls.secretName");
+        fails_at(
+            "ingress: {enabled: true, host: h}\nproxy: {tls: {enabled: true, secretName: s}}",
+            "proxy.tls.enabled",
+        );
+        fails_at(
+            "proxy: {service: {externalTrafficPolicy: Local}}",
+            "proxy.service.externalTrafficPolicy",
+        );
+        fails_at("proxy: {host: 'https://x.example.com'}", "proxy.host");
+        assert!(
+            problems("proxy: {service: {type: LoadBalancer, externalTrafficPolicy: Local}}")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn inline_certificates_are_checked_without_echoing_them() {
+        let yaml = "proxy: {tls: {enabled: true, secretName: s, secret: {cert: NOTPEM-SECRET, key: ALSO-SECRET}}}";
+        let errors = problems(yaml).unwrap_err();
+        assert!(errors.iter().any(|(p, _)| p == "proxy.tls.secret.cert"));
+        assert!(errors.iter().any(|(p, _)| p == "proxy.tls.secret.key"));
+        assert!(errors.iter().all(|(_, m)| !m.contains("SECRET")));
+        let warnings = problems(
+            "proxy: {tls: {secret: {cert: \"-----BEGIN CERTIFICATE-----\", key: \"-----BEGIN PRIVATE KEY-----\"}}}",
+        )
+        .unwrap();
+        assert!(
+            warnings.iter().any(|w| w.contains("proxy.tls.secret")),
+            "{warnings:?}"
+        );
     }
 }

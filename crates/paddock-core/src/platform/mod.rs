@@ -214,7 +214,7 @@ pub fn render_platform(
             namespace: options.namespace.clone(),
         },
         generated,
-        extra: IndexMap::new(),
+        extra: crate::envoy::template_extra(&typed),
     };
     let manifests = render::render_stack(
         &stack,

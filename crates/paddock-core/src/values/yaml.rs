@@ -71,10 +71,10 @@ fn syntax_error(e: &serde_saphyr::Error, file: &Arc<str>) -> Diagnostic {
 /// Drops what the parser repeats (`error: line 2 column 1:`) or addresses to programmers.
 fn clean_parser_message(message: &str) -> &str {
     let mut m = message.strip_prefix("error: ").unwrap_or(message);
-    if m.starts_with("line ") {
-        if let Some(i) = m.find(": ") {
-            m = &m[i + 2..];
-        }
+    if m.starts_with("line ")
+        && let Some(i) = m.find(": ")
+    {
+        m = &m[i + 2..];
     }
     if let Some(i) = m.find(" at line ") {
         m = &m[..i];

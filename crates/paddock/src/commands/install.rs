@@ -1,0 +1,47 @@
+//! `paddock install` and `paddock upgrade`: render, apply in waves, wait, record.
+
+use paddock_core::Diagnostics;
+use paddock_kube::action::{self, Mode};
+
+use super::cluster;
+use crate::cli::InstallArgs;
+use crate::report;
+
+/// Installs or upgrades the release.
+pub fn run(args: &InstallArgs, mode: Mode) -> Result<(), Diagnostics> {
+    let input = cluster::render_input(&args.values, args.no_validate)?;
+    let options = cluster::options(
+        &args.release,
+        &args.cluster,
+        args.timeout,
+        args.force_conflicts,
+    );
+    cluster::runtime()?.block_on(async {
+        let engine = cluster::engine(&args.cluster).await?;
+        let outcome = action::install(&engine, &input, &options, mode)
+            .await
+            .map_err(action::ActionError::into_diagnostics)?;
+        report::warnings(&outcome.warnings);
+        let verb = if mode == Mode::Install { "installed" } else { "upgraded" };
+        if outcome.unchanged {
+            println!(
+                "release {} in namespace {} is up to date at revision {} ({} objects checked)",
+                options.release,
+                engine.namespace(),
+                outcome.revision,
+                outcome.applied.applied.len()
+            );
+        } else {
+            println!(
+                "{verb} release {} in namespace {}: revision {} ({} objects, {} changed, {} deleted)",
+                options.release,
+                engine.namespace(),
+                outcome.revision,
+                outcome.applied.applied.len(),
+                outcome.applied.changed.len(),
+                outcome.pruned.deleted.len()
+            );
+        }
+        Ok(())
+    })
+}

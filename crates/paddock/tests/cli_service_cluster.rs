@@ -1,0 +1,202 @@
+//! `paddock service start|refresh|stop|delete` carried out through the cluster engine, against
+//! the in-process fake API server (paddock-kube's `test-support`), on the fixture tree.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use paddock_kube::fake::FakeApiServer;
+use serde_json::{Value, json};
+
+struct Cluster {
+    server: FakeApiServer,
+    dir: tempfile::TempDir,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/services")
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        Cluster::with_nodes(&[
+            "master-0",
+            "worker-0",
+            "worker-1.cluster.local",
+            "storage-0",
+        ])
+    }
+
+    fn with_nodes(nodes: &[&str]) -> Cluster {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(FakeApiServer::start(Duration::from_millis(20)));
+        for node in nodes {
+            server.put(
+                json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": node, "labels": {"kubernetes.io/hostname": node}}}),
+                "kubelet",
+            );
+        }
+        Cluster {
+            server,
+            dir: tempfile::tempdir().unwrap(),
+            _rt: rt,
+        }
+    }
+
+    /// `paddock service <operation> --services src -p cfg --no-builtin --namespace openpai ...`.
+    fn service(&self, operation: &str, extra: &[&str]) -> Output {
+        let kubeconfig = self.server.write_kubeconfig(self.dir.path());
+        Command::cargo_bin("paddock")
+            .unwrap()
+            .current_dir(fixtures())
+            .args([
+                "service",
+                operation,
+                "--services",
+                "src",
+                "-p",
+                "cfg",
+                "--no-builtin",
+            ])
+            .args(["--namespace", "openpai", "--timeout", "60s"])
+            .args(extra)
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .env_remove("KUBECONFIG")
+            .env("KUBECTL", "true")
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap()
+    }
+
+    fn labels(&self, node: &str) -> Value {
+        self.server.get("Node", "", node).unwrap()["metadata"]["labels"].clone()
+    }
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+#[test]
+fn start_refresh_stop_delete_on_a_cluster() {
+    let c = Cluster::start();
+    let out = c.service("start", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("started 12 services in namespace openpai: "),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        c.labels("master-0"),
+        json!({"kubernetes.io/hostname": "master-0", "pai-master": "true"})
+    );
+    assert_eq!(
+        c.labels("worker-0"),
+        json!({"kubernetes.io/hostname": "worker-0", "no-drivers": "true", "pai-worker": "true"})
+    );
+    let rest = c
+        .server
+        .get("Deployment", "openpai", "rest-server")
+        .unwrap();
+    assert_eq!(
+        rest["spec"]["template"]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            ["nodeSelectorTerms"][0]["matchExpressions"],
+        json!([{"key": "pai-master", "operator": "In", "values": ["true"]}])
+    );
+    assert_eq!(
+        rest["metadata"]["labels"]["paddock.io/service"],
+        "rest-server"
+    );
+    assert!(
+        c.server
+            .get("StatefulSet", "openpai", "postgresql")
+            .is_some()
+    );
+    assert!(c.server.get("CronJob", "openpai", "log-cleaner").is_some());
+    assert!(
+        c.server.get("Deployment", "openpai", "grafana").is_none(),
+        "grafana's start-script ran instead (with KUBECTL=true it applies nothing)"
+    );
+    // Waves: cluster-configuration is ready before rest-server is applied.
+    let log = c.server.log();
+    let first = |needle: &str| log.iter().position(|e| format!("{e:?}").contains(needle));
+    assert!(first("cluster-configuration").unwrap() < first("rest-server").unwrap());
+
+    // worker-1 loses pai-worker; a drivers pod still runs there and is evicted.
+    c.server.put(
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "device-drivers-abc", "namespace": "openpai", "labels": {"app": "device-drivers"}}, "spec": {"nodeName": "worker-0", "containers": [{"name": "d", "image": "x"}]}}),
+        "kubelet",
+    );
+    let refresh = c.service("refresh", &["-n", "device-drivers"]);
+    assert!(refresh.status.success(), "{}", text(&refresh.stderr));
+    assert!(
+        text(&refresh.stderr).contains("evicting Pod/device-drivers-abc from node worker-0"),
+        "{}",
+        text(&refresh.stderr)
+    );
+    assert!(
+        c.server
+            .get("Pod", "openpai", "device-drivers-abc")
+            .is_none()
+    );
+
+    let stop = c.service("stop", &["-n", "rest-server"]);
+    assert!(stop.status.success(), "{}", text(&stop.stderr));
+    assert!(
+        c.server
+            .get("Deployment", "openpai", "rest-server")
+            .is_none()
+    );
+    assert!(c.server.get("Service", "openpai", "rest-server").is_none());
+    assert!(
+        c.server
+            .get("ConfigMap", "openpai", "rest-server-config")
+            .is_some(),
+        "stop keeps config"
+    );
+
+    let delete = c.service("delete", &["-n", "postgresql", "--yes"]);
+    assert!(delete.status.success(), "{}", text(&delete.stderr));
+    assert!(
+        c.server
+            .get("StatefulSet", "openpai", "postgresql")
+            .is_none()
+    );
+    assert!(
+        c.server
+            .get("Secret", "openpai", "postgresql-credentials")
+            .is_none()
+    );
+    assert!(
+        c.server
+            .get("ConfigMap", "openpai", "cluster-configuration")
+            .is_some(),
+        "prerequisites are not deleted with -n"
+    );
+}
+
+#[test]
+fn a_machine_without_a_node_is_an_error() {
+    let c = Cluster::with_nodes(&["master-0"]);
+    let out = c.service("start", &["-n", "prometheus"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("error: cfg/layout.yaml: machine worker-0 has no node in the cluster"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        c.server
+            .get("Deployment", "openpai", "prometheus")
+            .is_none()
+    );
+}

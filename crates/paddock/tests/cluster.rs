@@ -1,0 +1,190 @@
+//! The cluster commands end to end: the `paddock` binary against the in-process fake API
+//! server through a generated kubeconfig.
+
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use paddock_kube::fake::FakeApiServer;
+
+struct Cluster {
+    server: FakeApiServer,
+    dir: tempfile::TempDir,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(FakeApiServer::start(Duration::from_millis(20)));
+        Cluster {
+            server,
+            dir: tempfile::tempdir().unwrap(),
+            _rt: rt,
+        }
+    }
+
+    fn paddock(&self, args: &[&str], stdin: &str) -> Output {
+        let kubeconfig = self.server.write_kubeconfig(self.dir.path());
+        Command::cargo_bin("paddock")
+            .unwrap()
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .env_remove("KUBECONFIG")
+            .write_stdin(stdin)
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+#[test]
+fn install_plan_status_upgrade_rollback_uninstall() {
+    let c = Cluster::start();
+    let out = c.paddock(&["install", "-n", "pachyderm", "--timeout", "60s"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("installed release pachd in namespace pachyderm: revision 1"),
+        "{stdout}"
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("wave 1/"), "{stderr}");
+    assert!(stderr.contains("creating namespace pachyderm"), "{stderr}");
+
+    let plan = c.paddock(&["plan", "-n", "pachyderm"], "");
+    assert!(plan.status.success(), "{}", text(&plan.stderr));
+    assert_eq!(
+        text(&plan.stdout),
+        "No changes: the cluster matches the rendered release.\n"
+    );
+
+    let plan = c.paddock(
+        &["plan", "-n", "pachyderm", "--set", "pachd.logLevel=debug"],
+        "",
+    );
+    let shown = text(&plan.stdout);
+    assert!(shown.contains("~ change Deployment/pachd"), "{shown}");
+    assert!(shown.contains("~ change Deployment/pachw"), "{shown}");
+    assert!(
+        shown.contains("    -          value: info\n    +          value: debug\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.ends_with("Plan: 0 to create, 2 to change, 0 to delete.\n"),
+        "{shown}"
+    );
+
+    let up = c.paddock(
+        &[
+            "upgrade",
+            "-n",
+            "pachyderm",
+            "--set",
+            "pachd.logLevel=debug",
+        ],
+        "",
+    );
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    assert!(text(&up.stdout).contains("revision 2"));
+
+    let status = c.paddock(&["status", "-n", "pachyderm"], "");
+    assert!(status.status.success());
+    let s = text(&status.stdout);
+    assert!(
+        s.starts_with("release pachd in namespace pachyderm: revision 2 (upgrade, "),
+        "{s}"
+    );
+    assert!(
+        s.contains("pachd       ready") || s.contains("pachd  "),
+        "{s}"
+    );
+
+    let back = c.paddock(&["rollback", "-n", "pachyderm"], "");
+    assert!(back.status.success(), "{}", text(&back.stderr));
+    assert!(text(&back.stdout).contains("now revision 3"));
+    let bad = c.paddock(&["rollback", "7", "-n", "pachyderm"], "");
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+
+    // Purging asks for the release name: a wrong answer deletes nothing.
+    let no = c.paddock(&["uninstall", "-n", "pachyderm", "--purge-data"], "nope\n");
+    assert_eq!(no.status.code(), Some(1));
+    assert!(
+        text(&no.stderr).contains("nothing was deleted"),
+        "{}",
+        text(&no.stderr)
+    );
+    assert!(c.server.get("Deployment", "pachyderm", "pachd").is_some());
+
+    let gone = c.paddock(&["uninstall", "-n", "pachyderm"], "");
+    assert!(gone.status.success(), "{}", text(&gone.stderr));
+    let err = text(&gone.stderr);
+    assert!(err.contains("delete Deployment/pachd"), "{err}");
+    assert!(
+        err.contains("keep   PersistentVolumeClaim/etcd-storage-etcd-0: holds data"),
+        "{err}"
+    );
+    assert!(text(&gone.stdout).contains("volume claims keep the data"));
+    assert_eq!(
+        c.server
+            .list("PersistentVolumeClaim", Some("pachyderm"))
+            .len(),
+        2
+    );
+
+    let again = c.paddock(&["install", "-n", "pachyderm"], "");
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let purge = c.paddock(&["uninstall", "-n", "pachyderm", "--purge-data"], "pachd\n");
+    assert!(purge.status.success(), "{}", text(&purge.stderr));
+    assert!(
+        c.server
+            .list("PersistentVolumeClaim", Some("pachyderm"))
+            .is_empty()
+    );
+}
+
+#[test]
+fn failures_exit_1_and_bad_input_exits_2() {
+    let c = Cluster::start();
+    let missing = c.paddock(&["status"], "");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("release pachd is not installed in namespace default"));
+
+    let bad_duration = c.paddock(&["install", "--timeout", "soon"], "");
+    assert_eq!(bad_duration.status.code(), Some(2));
+    let bad_value = c.paddock(&["install", "--set", "pachd.replicas=many"], "");
+    assert_eq!(
+        bad_value.status.code(),
+        Some(2),
+        "{}",
+        text(&bad_value.stderr)
+    );
+
+    c.server.set_ready_delay("pachd", None);
+    let stuck = c.paddock(&["install", "--timeout", "3s"], "");
+    assert_eq!(stuck.status.code(), Some(1));
+    let err = text(&stuck.stderr);
+    assert!(err.contains("error: timed out waiting for wave"), "{err}");
+    assert!(err.contains("ErrImagePull"), "{err}");
+
+    let unlock = c.paddock(&["unlock"], "");
+    assert!(unlock.status.success());
+    assert_eq!(text(&unlock.stdout), "release pachd is not locked\n");
+
+    let nowhere = Command::cargo_bin("paddock")
+        .unwrap()
+        .args(["status", "--kubeconfig", "/nonexistent/kubeconfig"])
+        .output()
+        .unwrap();
+    assert_eq!(nowhere.status.code(), Some(1));
+    assert!(text(&nowhere.stderr).contains("cannot connect to the cluster"));
+}
