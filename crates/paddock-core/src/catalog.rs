@@ -164,23 +164,58 @@ pub fn builtin_stack(name: &str) -> Result<Stack, Diagnostic> {
         });
         return Err(d);
     }
-    Stack::from_files(&format!("<built-in>/{name}"), files)
+    Stack::from_files_with(&format!("<built-in>/{name}"), files, parse_builtin_values)
 }
+
+/// Reads a built-in stack's YAML file (stack.yaml, values.yaml, service.yaml) through
+/// [`crate::yaml_fast`]; its keys and values get [`Origin::Defaults`]. Files the fast reader
+/// declines (or that hold several documents) take [`values::parse_values`].
+pub fn parse_builtin_values(text: &str, file: &str) -> Result<Node, Diagnostic> {
+    let single_document = !(text.starts_with("---") || text.contains("\n---"));
+    if single_document {
+        let origin = Some(Origin::Defaults);
+        match crate::yaml_fast::parse_fast(text).as_deref() {
+            Some([]) => {
+                return Ok(Node {
+                    value: Value::Map(IndexMap::new()),
+                    origin,
+                });
+            }
+            Some([json @ serde_json::Value::Object(_)]) => {
+                return Ok(Node::from_json(json, &origin));
+            }
+            _ => {}
+        }
+    }
+    values::parse_values(text, file)
+}
+
+/// How a stack's YAML files are read into trees: `(text, file label)`.
+type ParseValues = fn(&str, &str) -> Result<Node, Diagnostic>;
 
 impl Stack {
     /// Builds a stack from its files; `label` names it in messages (a path or `<built-in>/x`).
     pub fn from_files(label: &str, files: FileTree) -> Result<Stack, Diagnostic> {
+        Self::from_files_with(label, files, values::parse_values)
+    }
+
+    /// [`Stack::from_files`] reading its YAML files with `parse`.
+    fn from_files_with(
+        label: &str,
+        files: FileTree,
+        parse: ParseValues,
+    ) -> Result<Stack, Diagnostic> {
         let meta_text = files
             .get("stack.yaml")
             .ok_or_else(|| Diagnostic::bad_input(format!("{label}/stack.yaml is missing")))?;
-        let meta_node = values::parse_values(meta_text, &format!("{label}/stack.yaml"))?;
+        let meta_node = parse(meta_text, &format!("{label}/stack.yaml"))?;
         let meta: StackMeta = values::from_node(&meta_node)?;
         let defaults = match files.get("values.yaml") {
-            Some(text) => values::parse_values(text, &format!("{label}/values.yaml"))?,
+            Some(text) => parse(text, &format!("{label}/values.yaml"))?,
             None => Node::empty_map(),
         };
         let mut warnings = Vec::new();
-        let services = discover_services(label, &files, &mut warnings)?;
+        let services = discover_services_with(label, &files, &mut warnings, parse)?;
         let stack = Stack {
             meta,
             defaults,
@@ -228,6 +263,16 @@ pub fn discover_services(
     files: &FileTree,
     warnings: &mut Vec<String>,
 ) -> Result<IndexMap<String, Service>, Diagnostic> {
+    discover_services_with(label, files, warnings, values::parse_values)
+}
+
+/// [`discover_services`] reading each service.yaml with `parse`.
+fn discover_services_with(
+    label: &str,
+    files: &FileTree,
+    warnings: &mut Vec<String>,
+    parse: ParseValues,
+) -> Result<IndexMap<String, Service>, Diagnostic> {
     let mut services: IndexMap<String, Service> = IndexMap::new();
     for (path, text) in files {
         let Some(deploy_dir) = path.strip_suffix("/service.yaml") else {
@@ -248,7 +293,7 @@ pub fn discover_services(
             continue;
         }
         let file_label = format!("{label}/{path}");
-        let spec = parse_service_spec(text, &file_label, warnings)?;
+        let spec = service_spec(&parse(text, &file_label)?, &file_label, warnings)?;
         for (template, origin) in spec.template_list.iter().zip(&spec.origins.template_list) {
             if !is_relative_inside(template) {
                 return Err(Diagnostic::bad_input(format!(
@@ -353,7 +398,15 @@ pub fn parse_service_spec(
     file: &str,
     warnings: &mut Vec<String>,
 ) -> Result<ServiceSpec, Diagnostic> {
-    let node = values::parse_values(text, file)?;
+    service_spec(&values::parse_values(text, file)?, file, warnings)
+}
+
+/// Reads a parsed service.yaml (a mapping).
+fn service_spec(
+    node: &Node,
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> Result<ServiceSpec, Diagnostic> {
     let mut spec = ServiceSpec::default();
     spec.origins.file = file.to_owned();
     let Value::Map(map) = &node.value else {

@@ -15,6 +15,7 @@ pub mod render;
 pub mod services;
 pub mod validate;
 pub mod values;
+pub mod yaml_fast;
 pub mod yaml_out;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

@@ -152,22 +152,13 @@ fn template_error(e: &minijinja::Error, source: &str) -> Diagnostic {
     ))
 }
 
-/// Parses rendered YAML into objects, dropping empty documents.
+/// Parses rendered YAML into objects, dropping empty documents. Plain block YAML takes
+/// [`crate::yaml_fast`]; anything else (and every error) goes through serde-saphyr.
 pub fn parse_rendered(text: &str, source: &str) -> Result<Vec<Value>, Diagnostic> {
-    let docs: Vec<Value> =
-        serde_saphyr::from_multiple_with_options(text, crate::values::yaml::yaml_options())
-            .map_err(|e| {
-                let line = e.location().map(|l| l.line() as usize);
-                let shown = line
-                    .and_then(|l| text.lines().nth(l.saturating_sub(1)))
-                    .map(|l| format!("\n  rendered line: {}", l.trim_end()))
-                    .unwrap_or_default();
-                let first = e.to_string().lines().next().unwrap_or_default().to_owned();
-                Diagnostic::bad_input(format!(
-                    "{source} rendered invalid YAML (line {} of its output): {first}{shown}",
-                    line.map_or("?".into(), |l| l.to_string())
-                ))
-            })?;
+    let docs: Vec<Value> = match crate::yaml_fast::parse_fast(text) {
+        Some(docs) => docs,
+        None => parse_rendered_full(text, source)?,
+    };
     docs.into_iter()
         .filter(|d| !d.is_null())
         .map(|d| match d {
@@ -178,6 +169,24 @@ pub fn parse_rendered(text: &str, source: &str) -> Result<Vec<Value>, Diagnostic
             ))),
         })
         .collect()
+}
+
+/// serde-saphyr's reading of rendered YAML, with its errors shown against the rendered line.
+fn parse_rendered_full(text: &str, source: &str) -> Result<Vec<Value>, Diagnostic> {
+    serde_saphyr::from_multiple_with_options(text, crate::values::yaml::yaml_options()).map_err(
+        |e| {
+            let line = e.location().map(|l| l.line() as usize);
+            let shown = line
+                .and_then(|l| text.lines().nth(l.saturating_sub(1)))
+                .map(|l| format!("\n  rendered line: {}", l.trim_end()))
+                .unwrap_or_default();
+            let first = e.to_string().lines().next().unwrap_or_default().to_owned();
+            Diagnostic::bad_input(format!(
+                "{source} rendered invalid YAML (line {} of its output): {first}{shown}",
+                line.map_or("?".into(), |l| l.to_string())
+            ))
+        },
+    )
 }
 
 fn short(v: &Value) -> String {
