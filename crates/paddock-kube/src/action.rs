@@ -520,6 +520,15 @@ impl StatusReport {
             .all(|s| s.objects.iter().all(|(_, r)| r.is_ready()))
     }
 
+    /// The services with an object that is not ready, in wave order.
+    pub fn not_ready(&self) -> Vec<&str> {
+        self.services
+            .iter()
+            .filter(|s| s.objects.iter().any(|(_, r)| !r.is_ready()))
+            .map(|s| s.service.as_str())
+            .collect()
+    }
+
     /// Text for the terminal: a header and one line per service with the first reason.
     pub fn render(&self) -> String {
         let mut out = format!(
