@@ -1,5 +1,6 @@
 //! User-level operations, like Helm's `pkg/action`: install, upgrade, plan, status, uninstall,
-//! rollback and unlock of the built-in Pachyderm platform. Each mutating operation holds the
+//! rollback and unlock of the built-in Pachyderm platform, and [`install_rendered`] for
+//! releases a front-end rendered itself (`deploy custom`). Each mutating operation holds the
 //! release's [`lock`] for its whole run.
 
 use std::collections::BTreeSet;
@@ -21,9 +22,12 @@ use crate::lock;
 use crate::objref::ObjectRef;
 use crate::postrender::{self, content_hash};
 use crate::ready::{self, Readiness};
-use crate::record::ReleaseRecord;
+use crate::record::{ReleaseRecord, StoredObject};
 use crate::release;
 use crate::waves::{self, Wave};
+
+mod rendered;
+pub use rendered::{RenderedRelease, install_rendered};
 
 /// How many revisions are kept per release.
 pub const HISTORY_LIMIT: u32 = 10;
@@ -248,17 +252,9 @@ async fn install_locked(
 ) -> Result<Outcome, ActionError> {
     let release = options.release.as_str();
     let history = release::history(engine, release).await?;
-    let current = history
-        .iter()
-        .rev()
-        .find(|r| r.status == "deployed")
-        .or(history.last());
+    let current = current_of(&history);
     if mode == Mode::Upgrade && current.is_none() {
-        return Err(EngineError::Failed(format!(
-            "release {release} is not installed in namespace {}; `paddock install` creates it",
-            engine.namespace()
-        ))
-        .into());
+        return Err(not_installed_for_upgrade(engine, release).into());
     }
     let p = prepare(engine, release, input).await?;
     engine.ensure_namespace().await?;
@@ -269,8 +265,75 @@ async fn install_locked(
             credentials::secret_name(release)
         ));
     }
-    let applied = engine.apply(&p.waves, &apply_options(options)).await?;
-    let new_inventory = inventory(&p.manifests);
+    let step = Step {
+        operation: mode.name(),
+        manifests: &p.manifests,
+        waves: &p.waves,
+        order: &p.order,
+        user_values: &p.user_values,
+        scope: None,
+    };
+    apply_and_record(engine, options, &history, current, step, p.warnings).await
+}
+
+/// The revision the release is at: the newest deployed one, else the newest.
+fn current_of(history: &[ReleaseRecord]) -> Option<&ReleaseRecord> {
+    history
+        .iter()
+        .rev()
+        .find(|r| r.status == "deployed")
+        .or(history.last())
+}
+
+fn not_installed_for_upgrade(engine: &Engine, release: &str) -> EngineError {
+    EngineError::Failed(format!(
+        "release {release} is not installed in namespace {}; `paddock install` creates it",
+        engine.namespace()
+    ))
+}
+
+/// One recorded apply: post-rendered objects in their waves, and what the record keeps.
+struct Step<'a> {
+    /// `install`, `upgrade`, `deploy custom`: the record's operation.
+    operation: &'a str,
+    /// The objects (post-rendered).
+    manifests: &'a ManifestSet,
+    /// The same objects in waves.
+    waves: &'a [Wave],
+    /// Service names per wave, as recorded.
+    order: &'a [Vec<String>],
+    /// The values to record (redacted when stored).
+    user_values: &'a Value,
+    /// The services the objects stand for; `None`: the whole release. Objects the current
+    /// revision has of services outside the scope are neither pruned nor forgotten.
+    scope: Option<&'a [String]>,
+}
+
+/// Applies the step's waves, prunes what the current revision had (of the step's services)
+/// and the step does not, and records a new revision unless nothing changed.
+async fn apply_and_record(
+    engine: &Engine,
+    options: &Options,
+    history: &[ReleaseRecord],
+    current: Option<&ReleaseRecord>,
+    step: Step<'_>,
+    warnings: Vec<String>,
+) -> Result<Outcome, ActionError> {
+    let release = options.release.as_str();
+    let applied = engine.apply(step.waves, &apply_options(options)).await?;
+    let in_scope = |service: &str| step.scope.is_none_or(|s| s.iter().any(|x| x == service));
+    let rendered = inventory(step.manifests);
+    let carried: Vec<ObjectRef> = current
+        .map(|cur| {
+            cur.inventory
+                .iter()
+                .filter(|o| !in_scope(&o.service) && !rendered.iter().any(|n| n.same(o)))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut new_inventory = carried.clone();
+    new_inventory.extend(rendered);
     let pruned = match current {
         Some(cur) => {
             let stale = missing_from(&cur.inventory, &new_inventory);
@@ -289,7 +352,7 @@ async fn install_locked(
         }
         None => RemoveReport::default(),
     };
-    let redacted = crate::redact::redact_values(&p.user_values);
+    let redacted = crate::redact::redact_values(step.user_values);
     if let Some(cur) = current
         && applied.changed.is_empty()
         && pruned.deleted.is_empty()
@@ -301,27 +364,44 @@ async fn install_locked(
             unchanged: true,
             applied,
             pruned,
-            warnings: p.warnings,
+            warnings,
         });
     }
     let revision = history.iter().map(|r| r.revision).max().unwrap_or(0) + 1;
-    let record = ReleaseRecord::new(
+    let mut record = ReleaseRecord::new(
         release,
         engine.namespace(),
         revision,
-        mode.name(),
-        &p.user_values,
-        p.order.clone(),
-        &p.manifests,
+        step.operation,
+        step.user_values,
+        step.order.to_vec(),
+        step.manifests,
     );
-    release::store(engine, &record, &history).await?;
-    trim_history(engine, &history, revision).await?;
+    if let Some(cur) = current
+        && !carried.is_empty()
+    {
+        let mut objects: Vec<StoredObject> = cur
+            .objects
+            .iter()
+            .filter(|o| {
+                carried
+                    .iter()
+                    .any(|c| c.same(&ObjectRef::of(&o.object, &o.service)))
+            })
+            .cloned()
+            .collect();
+        objects.append(&mut record.objects);
+        record.objects = objects;
+        record.inventory = new_inventory;
+    }
+    release::store(engine, &record, history).await?;
+    trim_history(engine, history, revision).await?;
     Ok(Outcome {
         revision,
         unchanged: false,
         applied,
         pruned,
-        warnings: p.warnings,
+        warnings,
     })
 }
 
@@ -438,6 +518,15 @@ impl StatusReport {
         self.services
             .iter()
             .all(|s| s.objects.iter().all(|(_, r)| r.is_ready()))
+    }
+
+    /// The services with an object that is not ready, in wave order.
+    pub fn not_ready(&self) -> Vec<&str> {
+        self.services
+            .iter()
+            .filter(|s| s.objects.iter().any(|(_, r)| !r.is_ready()))
+            .map(|s| s.service.as_str())
+            .collect()
     }
 
     /// Text for the terminal: a header and one line per service with the first reason.
@@ -723,12 +812,7 @@ async fn rollback_locked(
 ) -> Result<Outcome, ActionError> {
     let release = options.release.as_str();
     let history = release::history(engine, release).await?;
-    let Some(current) = history
-        .iter()
-        .rev()
-        .find(|r| r.status == "deployed")
-        .or(history.last())
-    else {
+    let Some(current) = current_of(&history) else {
         return Err(EngineError::Failed(format!(
             "release {release} is not installed in namespace {}",
             engine.namespace()

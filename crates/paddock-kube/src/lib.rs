@@ -9,7 +9,8 @@
 //! - [`engine::Engine`]: one connection; server-side apply, waves, waiting, deleting, events;
 //! - [`lock`], [`credentials`], [`release`]: the cluster-side state paddock keeps per release;
 //! - [`action`]: the user-level operations (install, upgrade, plan, status, uninstall,
-//!   rollback, unlock) built from the above;
+//!   rollback, unlock, and recorded installs of pre-rendered sets for `deploy custom`) built
+//!   from the above;
 //! - [`fake`] (feature `test-support`): an in-process fake API server for tests.
 
 pub mod action;

@@ -903,3 +903,157 @@ async fn independent_services_in_one_wave_converge_in_about_the_slowest_time() {
         "{took:?} (sum of delays {sum:?})"
     );
 }
+
+/// `deploy custom`'s render of the `pachyderm-1.9` stack into `default`, with `tweak` applied
+/// to the flags; returns the release to install.
+fn custom_release<'a>(
+    stack: &'a paddock_core::catalog::Stack,
+    tweak: &dyn Fn(&mut paddock_core::custom::flags::CustomFlags),
+) -> action::RenderedRelease<'a> {
+    use paddock_core::custom::{self, flags::CustomFlags, record};
+    let mut flags = CustomFlags::new(
+        [
+            "disk",
+            "10",
+            "bucket",
+            "AKIA-clear-access",
+            "clear-secret-key",
+            "minio:9000",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    flags.dynamic_etcd_nodes = Some(1);
+    tweak(&mut flags);
+    let no_files = |path: &str| Err(format!("{path}: no files here"));
+    let rendered = custom::render_custom(&flags, &no_files).unwrap();
+    action::RenderedRelease {
+        stack,
+        values: record::flag_values(&flags, &rendered.config),
+        manifests: rendered.manifests,
+        operation: "deploy custom".into(),
+        scope: flags.dashboard_only.then(|| vec!["dash".to_owned()]),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prerendered_releases_are_recorded_pruned_and_uninstalled() {
+    let h = Harness::start(10).await;
+    let stack = paddock_core::catalog::builtin_stack("pachyderm-1.9").unwrap();
+    let o = options("pachyderm");
+    let install = |tweak: &dyn Fn(&mut paddock_core::custom::flags::CustomFlags)| {
+        action::install_rendered(&h.engine, custom_release(&stack, tweak), &o, Mode::Install)
+    };
+
+    let first = install(&|_| {}).await.unwrap();
+    assert_eq!((first.revision, first.unchanged), (1, false));
+    let status = action::status(&h.engine, "pachyderm").await.unwrap();
+    assert!(status.ready(), "{}", status.render());
+    let services: Vec<&str> = status.services.iter().map(|s| s.service.as_str()).collect();
+    for s in ["rbac", "etcd", "storage", "pachd", "dash"] {
+        assert!(services.contains(&s), "{s} missing: {}", status.render());
+    }
+    let sc = h
+        .server
+        .get("StorageClass", "", "etcd-storage-class")
+        .unwrap();
+    assert_eq!(sc["metadata"]["labels"]["paddock.io/release"], "pachyderm");
+    assert!(install(&|_| {}).await.unwrap().unchanged);
+
+    // Without dash: its Service and Deployment are pruned, revision 2.
+    let second = install(&|f| f.no_dashboard = true).await.unwrap();
+    assert_eq!(second.revision, 2);
+    let pruned: Vec<String> = second
+        .pruned
+        .deleted
+        .iter()
+        .map(|o| o.to_string())
+        .collect();
+    assert_eq!(pruned, ["Deployment/dash", "Service/dash"]);
+    assert!(h.server.get("Deployment", "default", "dash").is_none());
+    assert!(h.server.get("Deployment", "default", "pachd").is_some());
+
+    // --dashboard-only stands for dash alone: the rest stays, in the cluster and the record.
+    let third = install(&|f| f.dashboard_only = true).await.unwrap();
+    assert_eq!(third.revision, 3);
+    assert!(third.pruned.deleted.is_empty(), "{:?}", third.pruned);
+    assert!(h.server.get("Deployment", "default", "dash").is_some());
+    let record = release::latest(&h.engine, "pachyderm")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.operation, "deploy custom");
+    for name in ["pachd", "dash"] {
+        assert!(
+            record
+                .inventory
+                .iter()
+                .any(|o| o.kind == "Deployment" && o.name == name)
+        );
+    }
+    assert!(
+        record
+            .objects
+            .iter()
+            .any(|o| o.object["metadata"]["name"] == "etcd")
+    );
+
+    // Rollback to revision 2 removes dash again.
+    let back = action::rollback(&h.engine, &o, Some(2)).await.unwrap();
+    assert_eq!(back.revision, 4);
+    assert!(h.server.get("Deployment", "default", "dash").is_none());
+    assert!(h.server.get("StatefulSet", "default", "etcd").is_some());
+
+    // The values are the flags, credentials as hashes, never in clear.
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for r in h.server.list("Secret", Some("default")) {
+        if r["type"] != "paddock.io/release.v1" {
+            continue;
+        }
+        let text =
+            String::from_utf8(b64.decode(r["data"]["release"].as_str().unwrap()).unwrap()).unwrap();
+        for clear in ["AKIA-clear-access", "clear-secret-key"] {
+            assert!(!text.contains(clear), "a record holds {clear}");
+            assert!(
+                !text.contains(&b64.encode(clear)),
+                "a record holds {clear} in base64"
+            );
+        }
+    }
+    let first_record = &release::history(&h.engine, "pachyderm").await.unwrap()[0];
+    assert_eq!(first_record.values["bucket"], "bucket");
+    assert_eq!(first_record.values["dynamicEtcdNodes"], 1);
+    for key in ["accessKey", "secretKey"] {
+        let v = first_record.values[key].as_str().unwrap();
+        assert!(v.starts_with("sha256:"), "{key}: {v}");
+    }
+
+    // Uninstall removes everything, cluster-scoped objects too, but keeps the etcd claim.
+    action::uninstall(
+        &h.engine,
+        &o,
+        &UninstallOptions { purge_data: false },
+        &mut |_| true,
+    )
+    .await
+    .unwrap();
+    assert!(h.server.list("Deployment", Some("default")).is_empty());
+    assert!(h.server.list("StatefulSet", Some("default")).is_empty());
+    assert!(h.server.get("ClusterRole", "", "pachyderm").is_none());
+    assert!(
+        h.server
+            .get("StorageClass", "", "etcd-storage-class")
+            .is_none()
+    );
+    assert!(
+        h.server
+            .get("PersistentVolumeClaim", "default", "etcd-storage-etcd-0")
+            .is_some()
+    );
+    assert!(
+        release::history(&h.engine, "pachyderm")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -44,7 +44,9 @@ pub enum Command {
     )]
     Plan(PlanArgs),
     /// Show the release's revision and each component's readiness (with the reason when not ready).
-    #[command(after_help = "Example:\n  paddock status -n pachyderm")]
+    #[command(
+        after_help = "Exit code 0 when every component is ready; 1 when one is not (the report is still printed,\nand stderr names the components), when the release is not installed or the cluster cannot\nbe reached.\n\nExamples:\n  paddock status -n pachyderm\n  paddock status pachyderm            # the release `deploy custom` installs"
+    )]
     Status(ReleaseArgs),
     /// Delete a release's objects; PersistentVolumeClaims (data) are kept unless --purge-data.
     #[command(

@@ -525,3 +525,171 @@ fn applies_through_the_engine_to_a_cluster() {
     assert!(server.get("Deployment", "pachyderm", "dash").is_some());
     drop(server);
 }
+
+/// The JSON of every release record in `namespace`, decoded from its Secret.
+fn records(server: &paddock_kube::fake::FakeApiServer, namespace: &str) -> Vec<Value> {
+    server
+        .list("Secret", Some(namespace))
+        .iter()
+        .filter(|s| s["type"] == "paddock.io/release.v1")
+        .map(|s| {
+            let record = paddock_kube::record::ReleaseRecord::from_secret(s).unwrap();
+            serde_json::to_value(record).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn deploy_custom_is_a_release_status_rollback_and_uninstall_see() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(paddock_kube::fake::FakeApiServer::start(
+        std::time::Duration::from_millis(20),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(dir.path());
+    let kubeconfig = kubeconfig.to_string_lossy().into_owned();
+    let cluster = ["-n", "pachyderm", "--kubeconfig", kubeconfig.as_str()];
+    let deploy = |extra: &[&str]| {
+        let mut args = custom_args(&["--dynamic-etcd-nodes", "1", "--tls", "cert.pem,key.pem"]);
+        args.extend(["--timeout", "60s"]);
+        args.extend(extra);
+        args.extend(cluster);
+        paddock(&args)
+    };
+    let run = |command: &[&str]| {
+        let mut args = command.to_vec();
+        args.extend(cluster);
+        paddock(&args)
+    };
+
+    let out = deploy(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with(
+            "deployed release pachyderm of pachyderm-1.9 into namespace pachyderm: revision 1 ("
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    let status = run(&["status", "pachyderm"]);
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let shown = text(&status.stdout);
+    assert!(
+        shown.starts_with("release pachyderm in namespace pachyderm: revision 1 (deploy custom, "),
+        "{shown}"
+    );
+    for service in ["rbac", "etcd", "storage", "tls", "pachd", "dash"] {
+        assert!(
+            shown
+                .lines()
+                .any(|l| l.starts_with(service) && l.ends_with("  ready")),
+            "{service}: {shown}"
+        );
+    }
+    let again = deploy(&[]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stdout).contains("is up to date at revision 1"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    // Without the dashboard, dash's Service and Deployment are pruned.
+    let without = deploy(&["--no-dashboard"]);
+    assert!(without.status.success(), "{}", text(&without.stderr));
+    assert!(
+        text(&without.stdout).contains("revision 2 (")
+            && text(&without.stdout).contains(", 2 deleted)"),
+        "{}",
+        text(&without.stdout)
+    );
+    assert!(text(&without.stderr).contains("deleted Deployment/dash (no longer rendered)"));
+    assert!(server.get("Deployment", "pachyderm", "dash").is_none());
+    assert!(server.get("Service", "pachyderm", "dash").is_none());
+    assert!(server.get("Deployment", "pachyderm", "pachd").is_some());
+
+    // Rollback brings dash back as revision 3.
+    let back = run(&["rollback", "1", "--release", "pachyderm"]);
+    assert!(back.status.success(), "{}", text(&back.stderr));
+    assert!(
+        text(&back.stdout).contains("now revision 3"),
+        "{}",
+        text(&back.stdout)
+    );
+    assert!(server.get("Deployment", "pachyderm", "dash").is_some());
+
+    // The records hold the flags, with the credentials and the TLS key as hashes only.
+    let stored = records(&server, "pachyderm");
+    assert_eq!(stored.len(), 3);
+    let key_pem = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/deploy/key.pem"),
+    )
+    .unwrap();
+    let key_body = key_pem.lines().nth(1).unwrap().to_owned();
+    for record in &stored {
+        let values = &record["values"];
+        assert_eq!(values["bucket"], "pachyderm-bucket", "{values}");
+        for key in ["accessKey", "secretKey"] {
+            assert!(
+                values[key].as_str().unwrap().starts_with("sha256:"),
+                "{values}"
+            );
+        }
+        assert!(
+            values["tls"]["key"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
+        let text = record.to_string();
+        for clear in [
+            ACCESS_KEY,
+            SECRET_KEY,
+            key_body.as_str(),
+            "fake-key-material",
+        ] {
+            assert!(!text.contains(clear), "a release record holds a credential");
+        }
+    }
+
+    // Uninstall removes everything of the release but the etcd volume claim.
+    let gone = run(&["uninstall", "pachyderm"]);
+    assert!(gone.status.success(), "{}", text(&gone.stderr));
+    assert!(
+        text(&gone.stderr).contains("keep   PersistentVolumeClaim/etcd-storage-etcd-0: holds data"),
+        "{}",
+        text(&gone.stderr)
+    );
+    for kind in [
+        "Deployment",
+        "StatefulSet",
+        "Service",
+        "Secret",
+        "ServiceAccount",
+    ] {
+        assert!(
+            server.list(kind, Some("pachyderm")).is_empty(),
+            "{kind}: {:?}",
+            server.list(kind, Some("pachyderm"))
+        );
+    }
+    assert!(server.get("ClusterRole", "", "pachyderm").is_none());
+    assert!(
+        server
+            .get("StorageClass", "", "etcd-storage-class")
+            .is_none()
+    );
+    assert_eq!(
+        server
+            .list("PersistentVolumeClaim", Some("pachyderm"))
+            .len(),
+        1
+    );
+    let status = run(&["status", "pachyderm"]);
+    assert_eq!(status.status.code(), Some(1));
+    drop(server);
+}

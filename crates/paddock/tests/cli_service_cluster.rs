@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 struct Cluster {
     server: FakeApiServer,
     dir: tempfile::TempDir,
-    _rt: tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
 }
 
 fn fixtures() -> PathBuf {
@@ -45,7 +45,7 @@ impl Cluster {
         Cluster {
             server,
             dir: tempfile::tempdir().unwrap(),
-            _rt: rt,
+            rt,
         }
     }
 
@@ -198,5 +198,81 @@ fn a_machine_without_a_node_is_an_error() {
         c.server
             .get("Deployment", "openpai", "prometheus")
             .is_none()
+    );
+    // The operation held the release's lock and gave it back on the error.
+    let lease_writes = c
+        .server
+        .log()
+        .iter()
+        .filter(|e| e.wrote == Some(("Lease".to_owned(), LEASE.to_owned())))
+        .count();
+    assert!(lease_writes >= 1, "the lock was never taken");
+    assert!(c.server.get("Lease", "openpai", LEASE).is_none());
+}
+
+/// The lock of release `paddock` (the default with --no-builtin).
+const LEASE: &str = "paddock.lock.paddock";
+
+#[test]
+fn service_operations_wait_for_the_release_lock() {
+    let c = Cluster::start();
+    c.server.create_namespace("openpai");
+    let labels_before = c.labels("master-0");
+    // Another operation holds the lock of release `paddock` (the default with --no-builtin).
+    let guard = c.rt.block_on(async {
+        paddock_kube::install_crypto_provider();
+        let engine = paddock_kube::Engine::new(c.server.client().await, "openpai");
+        paddock_kube::lock::acquire(
+            &engine,
+            "paddock",
+            "install (test)",
+            Duration::from_secs(30),
+            Duration::ZERO,
+        )
+        .await
+        .unwrap()
+    });
+    let started = std::time::Instant::now();
+    for (operation, extra) in [("start", &[][..]), ("stop", &["-n", "rest-server"][..])] {
+        let mut args = extra.to_vec();
+        args.extend(["--lock-timeout", "1s"]);
+        let out = c.service(operation, &args);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("error: release paddock is locked by ")
+                && stderr.contains(": paddock install (test) since "),
+            "{stderr}"
+        );
+        assert!(stderr.contains("paddock unlock"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "each waited --lock-timeout"
+    );
+    // Nothing was applied: no objects, no node labels.
+    for kind in [
+        "Deployment",
+        "ConfigMap",
+        "StatefulSet",
+        "Service",
+        "DaemonSet",
+    ] {
+        assert!(c.server.list(kind, Some("openpai")).is_empty(), "{kind}");
+    }
+    assert_eq!(c.labels("master-0"), labels_before);
+
+    c.rt.block_on(guard.release());
+    let out = c.service("start", &["--lock-timeout", "1s"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        c.server
+            .get("Deployment", "openpai", "rest-server")
+            .is_some()
+    );
+    assert!(
+        c.server.get("Lease", "openpai", LEASE).is_none(),
+        "released"
     );
 }

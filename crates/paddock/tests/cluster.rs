@@ -188,3 +188,71 @@ fn failures_exit_1_and_bad_input_exits_2() {
     assert_eq!(nowhere.status.code(), Some(1));
     assert!(text(&nowhere.stderr).contains("cannot connect to the cluster"));
 }
+
+#[test]
+fn status_exits_1_while_a_component_is_not_ready() {
+    let c = Cluster::start();
+    let out = c.paddock(&["install", "-n", "pachyderm", "--timeout", "60s"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ready = c.paddock(&["status", "-n", "pachyderm"], "");
+    assert_eq!(ready.status.code(), Some(0), "{}", text(&ready.stderr));
+    assert!(text(&ready.stderr).is_empty(), "{}", text(&ready.stderr));
+
+    // pachd's new rollout never completes: the upgrade times out, revision 1 stays.
+    c.server.set_ready_delay("pachd", None);
+    let stuck = c.paddock(
+        &[
+            "upgrade",
+            "-n",
+            "pachyderm",
+            "--set",
+            "pachd.logLevel=debug",
+            "--timeout",
+            "2s",
+        ],
+        "",
+    );
+    assert_eq!(stuck.status.code(), Some(1), "{}", text(&stuck.stderr));
+
+    let status = c.paddock(&["status", "-n", "pachyderm"], "");
+    assert_eq!(status.status.code(), Some(1), "{}", text(&status.stderr));
+    let report = text(&status.stdout);
+    assert!(
+        report.starts_with("release pachd in namespace pachyderm: revision 1 (install, "),
+        "{report}"
+    );
+    let pachd = report
+        .lines()
+        .find(|l| l.starts_with("pachd "))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(pachd.contains("not ready: Deployment/pachd: "), "{report}");
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("etcd ") && l.ends_with("  ready")),
+        "{report}"
+    );
+    assert_eq!(
+        text(&status.stderr),
+        "error: release pachd in namespace pachyderm is not ready: pachd\n"
+    );
+
+    // Once the rollout completes, status is 0 again.
+    c.server
+        .set_ready_delay("pachd", Some(Duration::from_millis(20)));
+    let mut last = None;
+    for _ in 0..50 {
+        let again = c.paddock(&["status", "-n", "pachyderm"], "");
+        if again.status.success() {
+            last = None;
+            break;
+        }
+        last = Some(text(&again.stdout));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        last.is_none(),
+        "still not ready: {}",
+        last.unwrap_or_default()
+    );
+}

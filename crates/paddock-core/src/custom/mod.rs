@@ -10,6 +10,7 @@ pub mod checks;
 pub mod derive;
 pub mod flags;
 pub mod model;
+pub mod record;
 pub mod resources;
 pub mod summary;
 

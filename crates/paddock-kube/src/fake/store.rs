@@ -54,6 +54,14 @@ pub const RESOURCES: &[Res] = &[
         true,
         true
     ),
+    res!(
+        "",
+        "v1",
+        "persistentvolumes",
+        "PersistentVolume",
+        false,
+        true
+    ),
     res!("", "v1", "pods", "Pod", true, true),
     res!("", "v1", "events", "Event", true, false),
     res!("apps", "v1", "deployments", "Deployment", true, true),
@@ -106,6 +114,14 @@ pub const RESOURCES: &[Res] = &[
         "v1",
         "clusterrolebindings",
         "ClusterRoleBinding",
+        false,
+        false
+    ),
+    res!(
+        "storage.k8s.io",
+        "v1",
+        "storageclasses",
+        "StorageClass",
         false,
         false
     ),

@@ -185,4 +185,7 @@ pub struct OperateArgs {
     /// How long start waits for all waves to be ready (e.g. 90s, 10m).
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::commands::cluster::parse_duration)]
     pub timeout: std::time::Duration,
+    /// How long to wait for another operation on the release (--release) to finish (e.g. 30s, 5m).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::commands::cluster::parse_duration)]
+    pub lock_timeout: std::time::Duration,
 }

@@ -1,13 +1,15 @@
 //! `paddock deploy custom` and `paddock deploy storage`: pachctl 1.9's flags rendered through
-//! the `pachyderm-1.9` stack, printed with `--dry-run`, otherwise applied through the engine.
+//! the `pachyderm-1.9` stack, printed with `--dry-run`, otherwise applied through the engine
+//! (`deploy custom` as a recorded release, `deploy storage` as a plain apply).
 
 use std::io::Write;
 
 use paddock_core::custom::flags::{CustomFlags, StorageFlags, StorageTarget};
 use paddock_core::custom::model::{LogLevel, PersistentDisk};
-use paddock_core::custom::{self, Rendered};
+use paddock_core::custom::{self, Rendered, record};
 use paddock_core::manifest::Format;
 use paddock_core::{Diagnostics, catalog};
+use paddock_kube::action::{self, Mode, RenderedRelease};
 use paddock_kube::engine::ApplyOptions;
 use paddock_kube::{lock, postrender, waves};
 
@@ -26,19 +28,32 @@ const DRY_RUN_NAMESPACE: &str = "default";
 /// Runs `deploy custom` or `deploy storage`.
 pub fn run(args: &DeployArgs) -> Result<(), Diagnostics> {
     match &args.command {
-        DeployCommand::Custom(a) => deliver(&a.output, &|namespace| {
-            custom::render_custom(&custom_flags(a, namespace), &read_file)
-        }),
+        DeployCommand::Custom(a) => deliver(
+            &a.output,
+            &|namespace| custom::render_custom(&custom_flags(a, namespace), &read_file),
+            Apply::Release(a),
+        ),
         DeployCommand::Storage(a) => {
-            deliver(&a.output, &|namespace| {
-                custom::render_storage(&storage_flags(a, namespace), &read_file)
-            })?;
+            deliver(
+                &a.output,
+                &|namespace| custom::render_storage(&storage_flags(a, namespace), &read_file),
+                Apply::Objects,
+            )?;
             eprintln!(
                 "note: pachd reads pachyderm-storage-secret when it starts: restart it once the secret is applied (kubectl rollout restart deployment/pachd)"
             );
             Ok(())
         }
     }
+}
+
+/// How a render reaches the cluster.
+#[derive(Clone, Copy)]
+enum Apply<'a> {
+    /// `deploy custom`: the whole release, recorded (revision, values, inventory, pruning).
+    Release(&'a CustomArgs),
+    /// `deploy storage`: only the rendered objects, under the release's lock; no revision.
+    Objects,
 }
 
 /// Maps clap's flags onto the core's.
@@ -98,6 +113,7 @@ fn storage_flags(a: &StorageArgs, namespace: &str) -> StorageFlags {
 fn deliver(
     flags: &DeployOutputFlags,
     render: &dyn Fn(&str) -> Result<Rendered, Diagnostics>,
+    how: Apply<'_>,
 ) -> Result<(), Diagnostics> {
     let given = flags.cluster.namespace.as_deref();
     let rendered = render(given.unwrap_or(DRY_RUN_NAMESPACE))?;
@@ -126,7 +142,10 @@ fn deliver(
         if flags.verbose {
             describe(&rendered);
         }
-        apply(&engine, rendered, flags).await
+        match how {
+            Apply::Release(args) => apply_release(&engine, rendered, args).await,
+            Apply::Objects => apply_objects(&engine, rendered, flags).await,
+        }
     })
 }
 
@@ -137,10 +156,59 @@ fn describe(rendered: &Rendered) {
     }
 }
 
-/// Applies the rendered objects through the engine: ownership labels and config hashes, the
-/// stack's dependency waves (so the storage secret exists before pachd starts), a wait for
-/// readiness after each wave, all under the release's lock.
-async fn apply(
+/// Installs the rendered release through the engine's recorded install (docs/engine.md): the
+/// release's lock, the stack's dependency waves (so the storage secret exists before pachd
+/// starts) with readiness waits, pruning of what the previous revision had and this one does
+/// not, and a release record whose values are the flags, credentials replaced by hashes.
+/// `--dashboard-only` stands for dash alone: the release's other objects stay.
+async fn apply_release(
+    engine: &paddock_kube::Engine,
+    rendered: Rendered,
+    args: &CustomArgs,
+) -> Result<(), Diagnostics> {
+    let stack = catalog::builtin_stack(custom::STACK)?;
+    let flags = &args.output;
+    let mut options = action::Options::new(stack.meta.release.clone());
+    options.timeout = flags.timeout;
+    options.lock_timeout = flags.cluster.lock_timeout;
+    let release = RenderedRelease {
+        stack: &stack,
+        values: record::flag_values(&custom_flags(args, engine.namespace()), &rendered.config),
+        manifests: rendered.manifests,
+        operation: "deploy custom".into(),
+        scope: args.dashboard_only.then(|| vec!["dash".to_owned()]),
+    };
+    let outcome = action::install_rendered(engine, release, &options, Mode::Install)
+        .await
+        .map_err(action::ActionError::into_diagnostics)?;
+    if outcome.unchanged {
+        println!(
+            "release {} of {} in namespace {} is up to date at revision {} ({} objects checked)",
+            options.release,
+            custom::STACK,
+            engine.namespace(),
+            outcome.revision,
+            outcome.applied.applied.len()
+        );
+    } else {
+        println!(
+            "deployed release {} of {} into namespace {}: revision {} ({} objects, {} changed, {} deleted)",
+            options.release,
+            custom::STACK,
+            engine.namespace(),
+            outcome.revision,
+            outcome.applied.applied.len(),
+            outcome.applied.changed.len(),
+            outcome.pruned.deleted.len()
+        );
+    }
+    Ok(())
+}
+
+/// Applies `deploy storage`'s Secret through the engine under the release's lock (ownership
+/// labels, waves, readiness), without recording a revision: the Secret is already part of the
+/// release `deploy custom` recorded, which keeps only its content hash.
+async fn apply_objects(
     engine: &paddock_kube::Engine,
     rendered: Rendered,
     flags: &DeployOutputFlags,
@@ -155,7 +223,7 @@ async fn apply(
     let guard = lock::acquire(
         engine,
         &release,
-        "deploy",
+        "deploy storage",
         lock::DEFAULT_TTL,
         flags.cluster.lock_timeout,
     )

@@ -55,7 +55,7 @@ pub fn run(args: &UninstallArgs) -> Result<(), Diagnostics> {
             plan.keep.len(),
             if kept_claims > 0 {
                 format!(
-                    " ({kept_claims} volume claims keep the data; `paddock install` reuses them)"
+                    " ({kept_claims} volume claims keep the data; installing the release again reuses them)"
                 )
             } else {
                 String::new()

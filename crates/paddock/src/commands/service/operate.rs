@@ -1,13 +1,16 @@
 //! `paddock service start|stop|delete|refresh`: plan (checked before anything runs), print it,
-//! then carry it out: through the cluster engine, or locally when the plan is only operator
-//! scripts.
+//! then carry it out: through the cluster engine under the release's lock, or locally when the
+//! plan is only operator scripts.
 
 use std::io::{BufRead, Write};
+use std::time::Duration;
 
 use paddock_core::services::{
     CatalogRenderer, Executor, LocalExecutor, Operation, OperationPlan, PlanRequest, plan, script,
 };
 use paddock_core::{Diagnostic, Diagnostics};
+use paddock_kube::lock::{self, LockGuard};
+use paddock_kube::{Engine, EngineError, ObjectRef};
 
 use super::execute::KubeExecutor;
 use crate::cli::service::OperateArgs;
@@ -52,13 +55,10 @@ pub fn run(args: &OperateArgs, operation: Operation) -> Result<(), Diagnostics> 
     report::warnings(&warnings);
     eprint!("{}", plan.to_text());
     confirm(&plan, args)?;
-    let release = match &args.render.release {
-        Some(r) => r.clone(),
-        None if args.catalog.no_builtin => {
-            paddock_core::services::context::DEFAULT_RELEASE.to_owned()
-        }
-        None => cluster::release_name(&None),
-    };
+    let release = release_name(args);
+    let guard = runtime
+        .block_on(take_lock(&engine, &release, operation, args.lock_timeout))
+        .map_err(|e| Diagnostics::from(e.to_diagnostic()))?;
     let mut executor = KubeExecutor {
         runtime: &runtime,
         engine: &engine,
@@ -66,9 +66,55 @@ pub fn run(args: &OperateArgs, operation: Operation) -> Result<(), Diagnostics> 
         timeout: args.timeout,
         kubeconfig: kubeconfig_for_scripts(args),
     };
-    executor.execute(&plan)?;
+    let result = executor.execute(&plan);
+    if let Some(guard) = guard {
+        runtime.block_on(guard.release());
+    }
+    result?;
     println!("{}", summary(&plan));
     Ok(())
+}
+
+/// The release objects are labelled with, which also names the lock: `--release`, else `pachd`
+/// with the built-in stack (the platform's release), else `paddock`.
+fn release_name(args: &OperateArgs) -> String {
+    match &args.render.release {
+        Some(r) => r.clone(),
+        None if args.catalog.no_builtin => {
+            paddock_core::services::context::DEFAULT_RELEASE.to_owned()
+        }
+        None => cluster::release_name(&None),
+    }
+}
+
+/// Takes `release`'s lock (one operation per release at a time, as install and uninstall do),
+/// waiting up to `wait` for another holder. The lock lives in the namespace: start and refresh
+/// create it first; stop and delete in a namespace that does not exist have nothing to guard
+/// and take no lock (`None`).
+async fn take_lock(
+    engine: &Engine,
+    release: &str,
+    operation: Operation,
+    wait: Duration,
+) -> Result<Option<LockGuard>, EngineError> {
+    if matches!(operation, Operation::Start | Operation::Refresh) {
+        engine.ensure_namespace().await?;
+    } else {
+        let namespace = ObjectRef {
+            api_version: "v1".into(),
+            kind: "Namespace".into(),
+            namespace: None,
+            name: engine.namespace().to_owned(),
+            service: String::new(),
+        };
+        if engine.get(&namespace).await?.is_none() {
+            return Ok(None);
+        }
+    }
+    let holder = format!("service {}", operation.name());
+    lock::acquire(engine, release, &holder, lock::DEFAULT_TTL, wait)
+        .await
+        .map(Some)
 }
 
 /// Loads everything and plans the operator in `namespace`; returns the plan and warnings.
