@@ -148,8 +148,46 @@ pub fn user_values(
     Ok(tree)
 }
 
+/// How many problems of the user's values one run reports before stopping.
+const MAX_VALUE_ERRORS: usize = 20;
+
 /// Reads the typed values: defaults of `stack` overlaid with the user's tree.
 pub fn typed_values(stack: &Stack, user: &Node) -> Result<model::Values, Diagnostic> {
+    typed_values_all(stack, user).map_err(|mut all| all.0.swap_remove(0))
+}
+
+/// [`typed_values`], reporting every misplaced or mistyped user key at once (a typo'd key,
+/// a wrong type, a bad enum value), not only the first: each located problem is set aside
+/// (the key falls back to its default) and the rest is read again.
+pub fn typed_values_all(stack: &Stack, user: &Node) -> Result<model::Values, Diagnostics> {
+    let mut user = user.clone();
+    let mut problems = Vec::new();
+    loop {
+        match typed_values_once(stack, &user) {
+            Ok(values) if problems.is_empty() => return Ok(values),
+            Ok(_) => return Err(Diagnostics(problems)),
+            Err(problem) => {
+                let from_user = problem
+                    .origin
+                    .as_ref()
+                    .is_some_and(|o| !matches!(o, values::Origin::Defaults));
+                let set_aside = from_user
+                    && problems.len() < MAX_VALUE_ERRORS
+                    && problem
+                        .key_path
+                        .as_deref()
+                        .is_some_and(|path| user.remove_path(path));
+                problems.push(problem);
+                if !set_aside {
+                    return Err(Diagnostics(problems));
+                }
+            }
+        }
+    }
+}
+
+/// One attempt of [`typed_values`]: stops at the first problem.
+fn typed_values_once(stack: &Stack, user: &Node) -> Result<model::Values, Diagnostic> {
     if let Some(map) = user.as_map() {
         for (section, why) in UNSUPPORTED_SECTIONS {
             if let Some(entry) = map.get(*section) {
@@ -200,7 +238,7 @@ pub fn render_platform(
 ) -> Result<Rendered, Diagnostics> {
     let stack = catalog::builtin_stack(STACK)?;
     let user = user_values(sources, read_file)?;
-    let mut typed = typed_values(&stack, &user)?;
+    let mut typed = typed_values_all(&stack, &user)?;
     let mut warnings = checks::check(&typed, &user)?;
     derive::fill_in(&mut typed);
     let generated = generate_credentials(&stack, &options.generated)?;
@@ -311,6 +349,35 @@ mod tests {
         assert_eq!(typed.pachd.log_level, model::LogLevel::Error);
         assert_eq!(typed.pachd.replicas, 3);
         assert_eq!(typed.pachd.image.tag, "2.11.1");
+    }
+
+    #[test]
+    fn every_bad_user_key_is_reported_at_once() {
+        let stack = catalog::builtin_stack(STACK).unwrap();
+        let user = user_values(
+            &sources(&[
+                "pachd:\n  exernalService: {enabled: true}\n  replicas: many\nproxxy: {}\ndeployTarget: FOO\n",
+            ]),
+            &no_files,
+        )
+        .unwrap();
+        let all = typed_values_all(&stack, &user).unwrap_err();
+        let mut paths: Vec<&str> = all.0.iter().filter_map(|d| d.key_path.as_deref()).collect();
+        paths.sort();
+        assert_eq!(
+            paths,
+            [
+                "deployTarget",
+                "pachd.exernalService",
+                "pachd.replicas",
+                "proxxy"
+            ]
+        );
+        assert!(all.0.iter().all(|d| d.origin.is_some()), "{all}");
+        // The single-error form stops at the first of them.
+        assert!(typed_values(&stack, &user).is_err());
+        // Good values read in one pass.
+        assert!(typed_values_all(&stack, &Node::empty_map()).is_ok());
     }
 
     #[test]

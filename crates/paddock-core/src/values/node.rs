@@ -132,6 +132,21 @@ impl Node {
         Some(entry)
     }
 
+    /// Removes the entry at a dotted path (mappings only); whether it was there.
+    pub fn remove_path(&mut self, path: &str) -> bool {
+        let (map_value, leaf) = match path.rsplit_once('.') {
+            Some((parent, leaf)) => match self.get_path_mut(parent) {
+                Some(entry) => (&mut entry.node.value, leaf),
+                None => return false,
+            },
+            None => (&mut self.value, path),
+        };
+        match map_value {
+            Value::Map(map) => map.shift_remove(leaf).is_some(),
+            _ => false,
+        }
+    }
+
     /// Whether this node is a null scalar.
     pub fn is_null(&self) -> bool {
         matches!(self.value, Value::Scalar(Scalar::Null))
