@@ -53,6 +53,8 @@ pub fn kubernetes_documents(file: &RenderedFile) -> Result<Option<Vec<Value>>, D
                     e.line()
                 ))
             })?
+    } else if let Some(documents) = crate::yaml_fast::parse_fast(&file.text) {
+        documents
     } else {
         match serde_saphyr::from_multiple_with_options(&file.text, yaml_options()) {
             Ok(documents) => documents,
