@@ -8,6 +8,7 @@ pub mod custom;
 pub mod diagnostic;
 pub mod envoy;
 pub mod manifest;
+pub mod names;
 pub mod pachctl_config;
 pub mod platform;
 pub mod quantity;

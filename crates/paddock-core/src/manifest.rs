@@ -128,12 +128,23 @@ impl ManifestSet {
         Ok(())
     }
 
-    /// Validates every object strictly against the bundled Kubernetes schemas. Unknown kinds
-    /// (custom resources) are returned as warnings.
+    /// Validates every object strictly against the bundled Kubernetes schemas, and its names,
+    /// namespace, labels and hosts against Kubernetes' name rules ([`crate::names`]). Unknown
+    /// kinds (custom resources) are returned as warnings.
     pub fn validate(&self) -> Result<Vec<String>, Diagnostics> {
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
         for m in &self.items {
+            for (at, problem) in crate::names::object_name_problems(&m.object) {
+                problems.push(
+                    Diagnostic::bad_input(format!("{} at {at}: {problem}", m.id())).with_help(
+                        format!(
+                            "rendered from {}; Kubernetes would refuse this object",
+                            m.source
+                        ),
+                    ),
+                );
+            }
             match validate::validate_object(&m.object) {
                 Outcome::Valid => {}
                 Outcome::UnknownKind { api_version, kind } => warnings.push(format!(
@@ -196,6 +207,7 @@ impl ManifestSet {
         dir: &Path,
         format: Format,
     ) -> Result<Vec<std::path::PathBuf>, Diagnostic> {
+        clear_previous_output(dir)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| Diagnostic::failed(format!("cannot create {}: {e}", dir.display())))?;
         let ext = match format {
@@ -219,6 +231,72 @@ impl ManifestSet {
         }
         Ok(written)
     }
+}
+
+/// Whether a file name has the shape [`ManifestSet::write_dir`] gives its files
+/// (`NN-kind-name.yaml|json`).
+fn is_output_file_name(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".json"))
+    else {
+        return false;
+    };
+    let mut parts = stem.splitn(3, '-');
+    let number = parts.next().unwrap_or_default();
+    let kind = parts.next().unwrap_or_default();
+    let object = parts.next().unwrap_or_default();
+    number.len() >= 2
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && !kind.is_empty()
+        && kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && !object.is_empty()
+}
+
+/// Makes `dir` ready for a fresh set of files: a missing directory is fine; one that holds only
+/// an earlier run's output files has them removed (so no stale object stays behind to be
+/// applied); anything else there — or `dir` being a file — is bad input, and nothing is removed.
+fn clear_previous_output(dir: &Path) -> Result<(), Diagnostic> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(_) if dir.exists() && !dir.is_dir() => {
+            return Err(Diagnostic::bad_input(format!(
+                "--output-dir {} is a file, not a directory",
+                dir.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Diagnostic::failed(format!(
+                "cannot read {}: {e}",
+                dir.display()
+            )));
+        }
+    };
+    let mut previous = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| Diagnostic::failed(format!("cannot read {}: {e}", dir.display())))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !(is_file && is_output_file_name(&name)) {
+            return Err(Diagnostic::bad_input(format!(
+                "--output-dir {} holds {name:?}, which paddock did not write",
+                dir.display()
+            ))
+            .with_help(
+                "use an empty (or new) directory; one holding only an earlier paddock output is replaced",
+            ));
+        }
+        previous.push(entry.path());
+    }
+    for path in previous {
+        std::fs::remove_file(&path)
+            .map_err(|e| Diagnostic::failed(format!("cannot remove {}: {e}", path.display())))?;
+    }
+    Ok(())
 }
 
 fn write_private_if(path: &Path, text: &str, private: bool) -> Result<(), Diagnostic> {
@@ -323,5 +401,54 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&files[1]), 0o600);
         assert_eq!(mode(&files[0]), 0o644);
+    }
+
+    #[test]
+    fn a_rerun_replaces_the_previous_output_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let big = ManifestSet {
+            items: vec![m("Service", "a"), m("Secret", "b"), m("ConfigMap", "c")],
+        };
+        big.write_dir(&out, Format::Yaml).unwrap();
+        let small = ManifestSet {
+            items: vec![m("Service", "a")],
+        };
+        small.write_dir(&out, Format::Json).unwrap();
+        let names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["01-service-a.json"],
+            "stale files must not stay behind"
+        );
+
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        let err = small.write_dir(&out, Format::Yaml).unwrap_err();
+        assert_eq!(err.severity, crate::Severity::BadInput);
+        assert!(err.message.contains("notes.txt"), "{}", err.message);
+        assert!(
+            out.join("01-service-a.json").exists(),
+            "nothing removed on refusal"
+        );
+
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "x").unwrap();
+        let err = small.write_dir(&file, Format::Yaml).unwrap_err();
+        assert_eq!(err.severity, crate::Severity::BadInput);
+    }
+
+    #[test]
+    fn output_file_names_are_recognised() {
+        assert!(is_output_file_name("01-service-a.yaml"));
+        assert!(is_output_file_name(
+            "123-clusterrolebinding-pachyderm-x.json"
+        ));
+        assert!(!is_output_file_name("1-service-a.yaml"));
+        assert!(!is_output_file_name("01-service.yaml"));
+        assert!(!is_output_file_name("values.yaml"));
+        assert!(!is_output_file_name("01-Service-a.yaml"));
     }
 }

@@ -268,6 +268,88 @@ golden_error! {
     error_set_file_missing => ["--set-file", "proxy.tls.secret.cert=missing.pem"],
     error_set_wrong_type => ["--set", "etcd.dynamicNodes=three"],
     error_proxy_impossible => ["--set", "proxy.tls.enabled=true,proxy.service.legacyPorts.grpc=30650"],
+    error_bad_namespace => ["-n", "Bad_NS"],
+    error_bad_object_name => ["--set", "pachd.serviceAccount.name=Bad_Name"],
+    error_bad_ingress_host => ["--set", "ingress.enabled=true,ingress.host=bad host!"],
+    error_bad_label_key => ["--set", "proxy.service.labels.bad key!=x"],
+}
+
+/// Seed 001's Ingress without the proxy: `/dex` to pachd's identity port, the OIDC callback to
+/// its oidc port, everything else to the console; TLS for the host.
+#[test]
+fn ingress_without_proxy_routes_dex_oidc_and_console() {
+    let text = template(&[
+        "--set",
+        "proxy.enabled=false,ingress.enabled=true,ingress.host=pachyderm.example.com",
+        "--set",
+        "ingress.tls.enabled=true,ingress.tls.secretName=pachyderm-tls",
+        "-o",
+        "json",
+    ]);
+    let objects: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let ingresses: Vec<&serde_json::Value> =
+        objects.iter().filter(|o| o["kind"] == "Ingress").collect();
+    assert_eq!(ingresses.len(), 1, "one Ingress");
+    let spec = &ingresses[0]["spec"];
+    assert_eq!(spec["tls"][0]["secretName"], "pachyderm-tls");
+    assert_eq!(spec["tls"][0]["hosts"][0], "pachyderm.example.com");
+    let rule = &spec["rules"][0];
+    assert_eq!(rule["host"], "pachyderm.example.com");
+    let mut routes: Vec<(String, String, String)> = rule["http"]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let service = &p["backend"]["service"];
+            (
+                p["path"].as_str().unwrap().to_owned(),
+                service["name"].as_str().unwrap().to_owned(),
+                service["port"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    routes.sort();
+    let expected = [
+        ("/", "console", "console-http"),
+        ("/authorization-code/callback", "pachd", "oidc-port"),
+        ("/dex", "pachd", "identity-port"),
+    ]
+    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
+    assert_eq!(routes, expected);
+    // Each named Service port leads to the container port the seed gives (1658 identity,
+    // 1657 OIDC, 4000 console).
+    let find = |kind: &str, name: &str| {
+        objects
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind}/{name}"))
+    };
+    let container_port = |service: &str, port_name: &str| {
+        let ports = find("Service", service)["spec"]["ports"]
+            .as_array()
+            .unwrap();
+        let port = ports.iter().find(|p| p["name"] == port_name).unwrap();
+        // targetPort defaults to the port itself.
+        let target = match &port["targetPort"] {
+            serde_json::Value::Null => port["port"].clone(),
+            given => given.clone(),
+        };
+        let containers = find("Deployment", service)["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .clone();
+        containers
+            .iter()
+            .flat_map(|c| c["ports"].as_array().cloned().unwrap_or_default())
+            .find(|p| p["name"] == target || p["containerPort"] == target)
+            .map(|p| p["containerPort"].clone())
+    };
+    assert_eq!(container_port("pachd", "identity-port"), Some(1658.into()));
+    assert_eq!(container_port("pachd", "oidc-port"), Some(1657.into()));
+    assert_eq!(container_port("console", "console-http"), Some(4000.into()));
 }
 
 #[test]

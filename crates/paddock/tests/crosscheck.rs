@@ -39,8 +39,8 @@ fn cases() -> Vec<(String, Vec<PathBuf>)> {
             vec![pinned.clone(), fixtures().join(format!("{name}.yaml"))],
         ));
     }
-    let reference = repo_root().join("../shared/reference/pachyderm-chart-2.11.6/values");
-    if let Ok(entries) = std::fs::read_dir(&reference) {
+    if let Some(chart) = support::chart_reference_dir() {
+        let entries = std::fs::read_dir(chart.join("values")).unwrap();
         let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
         files.sort();
         for f in files {

@@ -236,6 +236,13 @@ pub fn render_platform(
     options: &RenderOptions,
     read_file: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<Rendered, Diagnostics> {
+    if let Some(problem) = crate::names::dns_label_problem(&options.namespace) {
+        return Err(
+            Diagnostic::bad_input(format!("namespace {:?} {problem}", options.namespace))
+                .with_help("fix -n/--namespace")
+                .into(),
+        );
+    }
     let stack = catalog::builtin_stack(STACK)?;
     let user = user_values(sources, read_file)?;
     let mut typed = typed_values_all(&stack, &user)?;

@@ -20,20 +20,27 @@ pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, Diagnostic> {
     .map_err(Error::into_diagnostic)
 }
 
-/// Whether a key path names a credential whose value must never be printed.
+/// Whether a key path names a credential, or lies inside a section holding credentials (any
+/// segment counts: `proxy.tls.secret.cert`, `oidc.upstreamIDPs[0].config`), so that its value
+/// must never be printed.
 pub fn is_secret_path(path: &str) -> bool {
-    let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
-    [
+    const WORDS: [&str; 7] = [
         "secret",
         "password",
         "token",
         "cred",
         "key",
-        "licensekey",
         "cert",
-    ]
-    .iter()
-    .any(|word| last.contains(word))
+        "upstreamidps",
+    ];
+    path.split('.').any(|segment| {
+        let name = segment
+            .split('[')
+            .next()
+            .unwrap_or(segment)
+            .to_ascii_lowercase();
+        WORDS.iter().any(|word| name.contains(word))
+    })
 }
 
 /// A deserialization error, located once at the innermost node that raised it.
@@ -592,5 +599,9 @@ mod tests {
         assert!(is_secret_path("pachd.storage.amazon.secret"));
         assert!(is_secret_path("pachd.enterpriseLicenseKey"));
         assert!(!is_secret_path("pachd.storage.amazon.bucket"));
+        assert!(is_secret_path("oidc.upstreamIDPs"));
+        assert!(is_secret_path("oidc.upstreamIDPs[0].config.clientID"));
+        assert!(is_secret_path("proxy.tls.secret.cert"));
+        assert!(!is_secret_path("oidc.issuerURI"));
     }
 }
