@@ -110,6 +110,38 @@ fn render_each_reference_values_file() {
     }
 }
 
+/// A copy of the chart's own values.yaml (what `helm show values` prints) renders: the
+/// sections and keys paddock does not deploy are set aside with a warning each, the keys it
+/// supports are read.
+#[test]
+fn the_charts_own_values_file_renders_with_warnings() {
+    let Some(chart) = support::chart_reference_dir() else {
+        return;
+    };
+    let dir = chart.join("chart-values");
+    let out = Command::cargo_bin("paddock")
+        .unwrap()
+        .current_dir(&dir)
+        .args(["template", "-f", "values.yaml"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    for ignored in [
+        "loki-stack",
+        "determined",
+        "enterpriseServer",
+        "pachd.lokiDeploy",
+    ] {
+        assert!(
+            err.contains(&format!("`{ignored}` is ignored")),
+            "no warning for {ignored}:\n{err}"
+        );
+    }
+    assert!(!err.contains("error:"), "{err}");
+    assert!(stdout(&out).contains("name: pachd\n"));
+}
+
 #[test]
 fn bare_template_renders_the_local_platform() {
     let out = paddock(&["template"]);

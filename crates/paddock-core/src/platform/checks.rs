@@ -516,6 +516,42 @@ fn check_database(c: &mut Checker, v: &Values) {
 }
 
 fn check_sizes(c: &mut Checker, v: &Values) {
+    if !v.pachd.default_pipeline_cpu_request.is_empty() {
+        c.quantity(
+            "pachd.defaultPipelineCPURequest",
+            &v.pachd.default_pipeline_cpu_request,
+        );
+    }
+    if !v.pachd.default_pipeline_memory_request.is_empty() {
+        c.quantity(
+            "pachd.defaultPipelineMemoryRequest",
+            &v.pachd.default_pipeline_memory_request,
+        );
+    }
+    if !v.pachd.default_pipeline_storage_request.is_empty() {
+        c.quantity(
+            "pachd.defaultPipelineStorageRequest",
+            &v.pachd.default_pipeline_storage_request,
+        );
+    }
+    if !v.pachd.default_sidecar_cpu_request.is_empty() {
+        c.quantity(
+            "pachd.defaultSidecarCPURequest",
+            &v.pachd.default_sidecar_cpu_request,
+        );
+    }
+    if !v.pachd.default_sidecar_memory_request.is_empty() {
+        c.quantity(
+            "pachd.defaultSidecarMemoryRequest",
+            &v.pachd.default_sidecar_memory_request,
+        );
+    }
+    if !v.pachd.default_sidecar_storage_request.is_empty() {
+        c.quantity(
+            "pachd.defaultSidecarStorageRequest",
+            &v.pachd.default_sidecar_storage_request,
+        );
+    }
     c.quantity("etcd.storageSize", &v.etcd.storage_size);
     c.quantity(
         "postgresql.persistence.size",

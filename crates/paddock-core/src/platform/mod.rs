@@ -42,37 +42,40 @@ pub const UNSUPPORTED_SECTIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Chart keys inside supported sections that paddock does not honour: (path, the value that
-/// changes nothing and is only warned about, reason). Any other value is an error.
-pub const UNSUPPORTED_KEYS: &[(&str, Option<&str>, &str)] = &[
+/// Chart keys inside supported sections that paddock does not honour: (path, the values that
+/// change nothing here, reason). An empty value (`""`, `{}`, `[]`, false, null, or a mapping
+/// of such) or one of the listed values is set aside with a warning (so a copy of the chart's
+/// own values.yaml works); any other value is an error.
+pub const UNSUPPORTED_KEYS: &[(&str, &[&str], &str)] = &[
     (
         "pachd.lokiDeploy",
-        Some("false"),
-        "paddock does not deploy Loki",
+        // The chart's default is true: a copied values.yaml must not fail on it.
+        &["true"],
+        "paddock does not deploy Loki; point pachd.lokiHost at yours",
     ),
     (
         "pachd.activateEnterprise",
-        Some("false"),
+        &[],
         "the chart deprecated it; a license key turns enterprise on",
     ),
     (
         "pachd.determined",
-        None,
+        &[],
         "paddock does not deploy Determined",
     ),
     (
         "pachd.configJob",
-        None,
+        &[],
         "paddock configures pachd through its environment, not a config Job",
     ),
     (
         "postgresql.readReplicas",
-        None,
+        &[],
         "paddock's embedded postgres has no read replicas",
     ),
     (
         "console.config.pachdAddress",
-        None,
+        &["pachd-peer:30653"],
         "console always talks to pachd-peer (the chart ignores it too)",
     ),
 ];
@@ -188,44 +191,80 @@ pub fn typed_values_all(stack: &Stack, user: &Node) -> Result<model::Values, Dia
 
 /// One attempt of [`typed_values`]: stops at the first problem.
 fn typed_values_once(stack: &Stack, user: &Node) -> Result<model::Values, Diagnostic> {
-    if let Some(map) = user.as_map() {
-        for (section, why) in UNSUPPORTED_SECTIONS {
-            if let Some(entry) = map.get(*section) {
-                return Err(
-                    Diagnostic::bad_input(format!("unsupported section `{section}`"))
-                        .at_path(*section)
-                        .with_origin(entry.key_origin.clone())
-                        .with_help(format!("{why}; remove this section")),
-                );
-            }
-        }
-    }
     let mut full = stack.defaults.clone();
-    values::merge_into(&mut full, without_harmless_unsupported(user)?);
+    values::merge_into(&mut full, set_aside_unsupported(user, &mut Vec::new())?);
     values::from_node(&full)
 }
 
-/// Removes chart keys paddock ignores when they hold their do-nothing value; any other use of
-/// a key in [`UNSUPPORTED_KEYS`] is an error.
-fn without_harmless_unsupported(user: &Node) -> Result<Node, Diagnostic> {
+/// Whether a value asks for nothing: null, false, an empty string, mapping or list, or a
+/// mapping of such.
+fn is_empty_value(node: &Node) -> bool {
+    match &node.value {
+        values::Value::Scalar(values::Scalar::Null | values::Scalar::Bool(false)) => true,
+        values::Value::Scalar(values::Scalar::String(text)) => text.is_empty(),
+        values::Value::Seq(items) => items.is_empty(),
+        values::Value::Map(map) => map.values().all(|entry| is_empty_value(&entry.node)),
+        _ => false,
+    }
+}
+
+/// The user's values without the chart sections and keys paddock does not deploy, when they
+/// ask for nothing (a section not `enabled: true`; an empty or listed value of a key; an empty
+/// `deployTarget`, which means LOCAL as when unset); each one set aside adds a warning to
+/// `notes`. One that asks for something is an error naming it.
+pub fn set_aside_unsupported(user: &Node, notes: &mut Vec<String>) -> Result<Node, Diagnostic> {
     let mut user = user.clone();
+    let located = |entry: &values::Entry| {
+        entry
+            .key_origin
+            .as_ref()
+            .map(|o| format!("{o}: "))
+            .unwrap_or_default()
+    };
+    for (section, why) in UNSUPPORTED_SECTIONS {
+        let Some(entry) = user.get_path(section) else {
+            continue;
+        };
+        let enabled = entry.node.get_path("enabled").is_some_and(|e| {
+            matches!(
+                e.node.value,
+                values::Value::Scalar(values::Scalar::Bool(true))
+            )
+        });
+        if enabled {
+            return Err(Diagnostic::bad_input(format!(
+                "unsupported section `{section}` is enabled"
+            ))
+            .at_path(*section)
+            .with_origin(entry.key_origin.clone())
+            .with_help(format!("{why}; remove this section or disable it")));
+        }
+        notes.push(format!("{}`{section}` is ignored: {why}", located(entry)));
+        user.remove_path(section);
+    }
     for (path, harmless, why) in UNSUPPORTED_KEYS {
         let Some(entry) = user.get_path(path) else {
             continue;
         };
         let text = entry.node.to_json().to_string();
-        if harmless.is_none_or(|h| h != text.trim_matches('"')) {
+        let inert = is_empty_value(&entry.node) || harmless.contains(&text.trim_matches('"'));
+        if !inert {
             return Err(Diagnostic::bad_input(format!("unsupported key `{path}`"))
                 .at_path(*path)
                 .with_origin(entry.key_origin.clone())
                 .with_help(format!("{why}; remove it")));
         }
-        let (parent, leaf) = path.rsplit_once('.').expect("nested path");
-        if let Some(values::Entry { node, .. }) = user.get_path_mut(parent)
-            && let values::Value::Map(map) = &mut node.value
-        {
-            map.shift_remove(leaf);
-        }
+        notes.push(format!("{}`{path}` is ignored: {why}", located(entry)));
+        user.remove_path(path);
+    }
+    if let Some(entry) = user.get_path("deployTarget")
+        && is_empty_value(&entry.node)
+    {
+        notes.push(format!(
+            "{}an empty `deployTarget` means LOCAL",
+            located(entry)
+        ));
+        user.remove_path("deployTarget");
     }
     Ok(user)
 }
@@ -246,7 +285,9 @@ pub fn render_platform(
     let stack = catalog::builtin_stack(STACK)?;
     let user = user_values(sources, read_file)?;
     let mut typed = typed_values_all(&stack, &user)?;
-    let mut warnings = checks::check(&typed, &user)?;
+    let mut warnings = Vec::new();
+    set_aside_unsupported(&user, &mut warnings)?;
+    warnings.extend(checks::check(&typed, &user)?);
     derive::fill_in(&mut typed);
     let generated = generate_credentials(&stack, &options.generated)?;
     let context = TemplateContext {
@@ -388,27 +429,56 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_sections_are_named() {
+    fn unsupported_sections_are_set_aside_unless_enabled() {
         let stack = catalog::builtin_stack(STACK).unwrap();
         let user = user_values(
-            &sources(&["deployTarget: LOCAL\nloki-stack:\n  loki: {}\n"]),
+            &sources(&["deployTarget: LOCAL\nloki-stack:\n  loki: {}\ndeterminedd: {}\n"]),
             &no_files,
         )
         .unwrap();
+        // A typo next to an ignored section is still reported.
         let err = typed_values(&stack, &user).unwrap_err();
-        assert_eq!(err.key_path.as_deref(), Some("loki-stack"));
-        assert_eq!(err.origin.unwrap().to_string(), "v0.yaml:2:1");
+        assert_eq!(err.key_path.as_deref(), Some("determinedd"));
+        let user = user_values(
+            &sources(&["loki-stack:\n  loki: {}\ndetermined:\n  enabled: false\n"]),
+            &no_files,
+        )
+        .unwrap();
+        assert!(typed_values(&stack, &user).is_ok());
+        let mut notes = Vec::new();
+        set_aside_unsupported(&user, &mut notes).unwrap();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(
+            notes[0].starts_with("v0.yaml:1:1: `loki-stack` is ignored"),
+            "{notes:?}"
+        );
+        let user = user_values(&sources(&["determined:\n  enabled: true\n"]), &no_files).unwrap();
+        let err = typed_values(&stack, &user).unwrap_err();
+        assert_eq!(err.key_path.as_deref(), Some("determined"));
+        assert_eq!(err.origin.unwrap().to_string(), "v0.yaml:1:1");
     }
 
     #[test]
     fn harmless_chart_keys_are_dropped_others_rejected() {
         let stack = catalog::builtin_stack(STACK).unwrap();
-        let user = user_values(&sources(&["pachd:\n  lokiDeploy: false\n"]), &no_files).unwrap();
-        assert!(typed_values(&stack, &user).is_ok());
-        let user = user_values(&sources(&["pachd:\n  lokiDeploy: true\n"]), &no_files).unwrap();
+        for harmless in [
+            "pachd:\n  lokiDeploy: false\n",
+            "pachd:\n  lokiDeploy: true\n",
+            "pachd:\n  determined: {apiEndpoint: '', credentialsSecretName: ''}\n",
+            "console:\n  config:\n    pachdAddress: pachd-peer:30653\n",
+            "deployTarget: ''\n",
+        ] {
+            let user = user_values(&sources(&[harmless]), &no_files).unwrap();
+            assert!(typed_values(&stack, &user).is_ok(), "{harmless}");
+        }
+        let user = user_values(
+            &sources(&["pachd:\n  determined: {apiEndpoint: 'https://det'}\n"]),
+            &no_files,
+        )
+        .unwrap();
         let err = typed_values(&stack, &user).unwrap_err();
-        assert_eq!(err.key_path.as_deref(), Some("pachd.lokiDeploy"));
-        assert!(err.help.unwrap().contains("does not deploy Loki"));
+        assert_eq!(err.key_path.as_deref(), Some("pachd.determined"));
+        assert!(err.help.unwrap().contains("does not deploy Determined"));
     }
 
     #[test]

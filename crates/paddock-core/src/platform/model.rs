@@ -782,6 +782,24 @@ pub struct Pachd {
     /// `pachd.requireCriticalServersOnly`
     #[serde(rename = "requireCriticalServersOnly")]
     pub require_critical_servers_only: bool,
+    /// `pachd.defaultPipelineCPURequest`: CPU request of a pipeline's user container when its spec gives none (empty: pachd's own default)
+    #[serde(rename = "defaultPipelineCPURequest")]
+    pub default_pipeline_cpu_request: String,
+    /// `pachd.defaultPipelineMemoryRequest`: memory request of a pipeline's user container (empty: pachd's own default)
+    #[serde(rename = "defaultPipelineMemoryRequest")]
+    pub default_pipeline_memory_request: String,
+    /// `pachd.defaultPipelineStorageRequest`: ephemeral storage request of a pipeline's user container (empty: pachd's own default)
+    #[serde(rename = "defaultPipelineStorageRequest")]
+    pub default_pipeline_storage_request: String,
+    /// `pachd.defaultSidecarCPURequest`: CPU request of a pipeline's storage sidecar (empty: pachd's own default)
+    #[serde(rename = "defaultSidecarCPURequest")]
+    pub default_sidecar_cpu_request: String,
+    /// `pachd.defaultSidecarMemoryRequest`: memory request of a pipeline's storage sidecar (empty: pachd's own default)
+    #[serde(rename = "defaultSidecarMemoryRequest")]
+    pub default_sidecar_memory_request: String,
+    /// `pachd.defaultSidecarStorageRequest`: ephemeral storage request of a pipeline's storage sidecar (empty: pachd's own default)
+    #[serde(rename = "defaultSidecarStorageRequest")]
+    pub default_sidecar_storage_request: String,
     /// `pachd.externalService`
     #[serde(rename = "externalService")]
     pub external_service: PachdExternalService,
