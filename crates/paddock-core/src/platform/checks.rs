@@ -27,7 +27,10 @@ pub fn target_name(target: DeployTarget) -> String {
 
 struct Checker<'a> {
     user: &'a Node,
+    /// Why the values [`Checker::require`] asks for are needed (`with deployTarget AMAZON`).
     required_for: String,
+    /// The key that made them needed, where a message points when the value was never set.
+    required_by: String,
     problems: Vec<Diagnostic>,
     warnings: Vec<String>,
 }
@@ -48,10 +51,13 @@ impl Checker<'_> {
     }
 
     /// Fails when `value` is empty; points at the key if the user set it (to ""), otherwise at
-    /// what made it required (`deployTarget`).
+    /// what made it required ([`Checker::required_by`]).
     fn require(&mut self, path: &str, value: &str, why: &str) {
         if value.trim().is_empty() {
-            let origin = self.origin(path).or_else(|| self.origin("deployTarget"));
+            let origin = self
+                .origin(path)
+                .or_else(|| self.origin(&self.required_by))
+                .or_else(|| self.origin("deployTarget"));
             let d = Diagnostic::bad_input(format!("is required {}", self.required_for))
                 .at_path(path)
                 .with_origin(origin)
@@ -119,6 +125,7 @@ pub fn check(v: &Values, user: &Node) -> Result<Vec<String>, Diagnostics> {
     let mut c = Checker {
         user,
         required_for: format!("with deployTarget {}", target_name(v.deploy_target)),
+        required_by: "deployTarget".to_owned(),
         problems: Vec::new(),
         warnings: Vec::new(),
     };
@@ -140,6 +147,15 @@ fn check_storage(c: &mut Checker, v: &Values) {
     let s = &v.pachd.storage;
     let target = target_name(v.deploy_target);
     let because = |what: &str| format!("the object store is {what} (deployTarget {target})");
+    if c.user.get_path("pachd.storage.backend").is_some() && s.backend != StorageBackend::FromTarget
+    {
+        let name = serde_json::to_value(s.backend).unwrap_or_default();
+        c.required_for = format!(
+            "with pachd.storage.backend {}",
+            name.as_str().unwrap_or_default()
+        );
+        c.required_by = "pachd.storage.backend".to_owned();
+    }
     match backend {
         StorageBackend::Amazon => {
             c.require(
@@ -296,6 +312,8 @@ fn check_storage(c: &mut Checker, v: &Values) {
 
 fn check_networking(c: &mut Checker, v: &Values) {
     let ingress = &v.ingress;
+    c.required_for = "when ingress.enabled is true".to_owned();
+    c.required_by = "ingress.enabled".to_owned();
     if ingress.enabled {
         c.require(
             "ingress.host",
@@ -313,6 +331,8 @@ fn check_networking(c: &mut Checker, v: &Values) {
             );
         }
     }
+    c.required_for = "when ingress.tls.newSecret.create is true".to_owned();
+    c.required_by = "ingress.tls.newSecret.create".to_owned();
     if ingress.tls.new_secret.create {
         c.require(
             "ingress.tls.newSecret.crt",
@@ -478,10 +498,16 @@ fn check_database(c: &mut Checker, v: &Values) {
     let pg = &v.global.postgresql;
     if !v.postgresql.enabled {
         if pg.postgresql_host.trim().is_empty() || pg.postgresql_host == "postgres" {
-            c.fail(
-                "global.postgresql.postgresqlHost",
-                "must name your database server when postgresql.enabled is false",
-                "the embedded postgres is off, so pachd connects to this host",
+            let origin = c
+                .origin("global.postgresql.postgresqlHost")
+                .or_else(|| c.origin("postgresql.enabled"));
+            c.problems.push(
+                Diagnostic::bad_input(
+                    "must name your database server when postgresql.enabled is false",
+                )
+                .at_path("global.postgresql.postgresqlHost")
+                .with_origin(origin)
+                .with_help("the embedded postgres is off, so pachd connects to this host"),
             );
         }
         c.warn_unused(
@@ -860,5 +886,55 @@ mod proxy_tests {
             warnings.iter().any(|w| w.contains("proxy.tls.secret")),
             "{warnings:?}"
         );
+    }
+}
+
+#[cfg(test)]
+mod required_tests {
+    use super::*;
+    use crate::catalog;
+    use crate::platform::{STACK, typed_values};
+    use crate::values::parse_values;
+
+    /// (key path, message, location) of every problem of `yaml`.
+    fn problems(yaml: &str) -> Vec<(String, String, String)> {
+        let stack = catalog::builtin_stack(STACK).unwrap();
+        let user = parse_values(yaml, "v.yaml").unwrap();
+        let v = typed_values(&stack, &user).unwrap();
+        check(&v, &user)
+            .expect_err(yaml)
+            .0
+            .into_iter()
+            .map(|d| {
+                (
+                    d.key_path.unwrap_or_default(),
+                    d.message,
+                    d.origin.map(|o| o.to_string()).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_required_value_names_and_points_at_what_required_it() {
+        let minio = problems("pachd:\n  storage:\n    backend: MINIO\n");
+        assert_eq!(
+            minio[0],
+            (
+                "pachd.storage.minio.bucket".to_owned(),
+                "is required with pachd.storage.backend MINIO".to_owned(),
+                "v.yaml:3:14".to_owned()
+            )
+        );
+        let ingress = problems("ingress:\n  enabled: true\n");
+        assert_eq!(ingress[0].0, "ingress.host");
+        assert_eq!(ingress[0].1, "is required when ingress.enabled is true");
+        assert_eq!(ingress[0].2, "v.yaml:2:12");
+        let amazon = problems("deployTarget: AMAZON\n");
+        assert_eq!(amazon[0].1, "is required with deployTarget AMAZON");
+        assert_eq!(amazon[0].2, "v.yaml:1:15");
+        let database = problems("postgresql:\n  enabled: false\n");
+        assert_eq!(database[0].0, "global.postgresql.postgresqlHost");
+        assert_eq!(database[0].2, "v.yaml:2:12");
     }
 }
