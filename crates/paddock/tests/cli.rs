@@ -304,6 +304,7 @@ golden_error! {
     error_bad_object_name => ["--set", "pachd.serviceAccount.name=Bad_Name"],
     error_bad_ingress_host => ["--set", "ingress.enabled=true,ingress.host=bad host!"],
     error_bad_label_key => ["--set", "proxy.service.labels.bad key!=x"],
+    error_typo_and_bad_quantity => ["--set", "pachd.imag.tag=x,etcd.storageSize=lots,deployTarget=AMAZON"],
 }
 
 /// Seed 001's Ingress without the proxy: `/dex` to pachd's identity port, the OIDC callback to

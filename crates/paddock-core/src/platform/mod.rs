@@ -163,12 +163,20 @@ pub fn typed_values(stack: &Stack, user: &Node) -> Result<model::Values, Diagnos
 /// a wrong type, a bad enum value), not only the first: each located problem is set aside
 /// (the key falls back to its default) and the rest is read again.
 pub fn typed_values_all(stack: &Stack, user: &Node) -> Result<model::Values, Diagnostics> {
+    match typed_values_lenient(stack, user) {
+        (Some(values), problems) if problems.is_empty() => Ok(values),
+        (_, problems) => Err(Diagnostics(problems)),
+    }
+}
+
+/// The typed values with every located problem of the user's values set aside (those keys
+/// keep their defaults), and the problems; `None` when a problem could not be set aside.
+fn typed_values_lenient(stack: &Stack, user: &Node) -> (Option<model::Values>, Vec<Diagnostic>) {
     let mut user = user.clone();
     let mut problems = Vec::new();
     loop {
         match typed_values_once(stack, &user) {
-            Ok(values) if problems.is_empty() => return Ok(values),
-            Ok(_) => return Err(Diagnostics(problems)),
+            Ok(values) => return (Some(values), problems),
             Err(problem) => {
                 let from_user = problem
                     .origin
@@ -182,7 +190,7 @@ pub fn typed_values_all(stack: &Stack, user: &Node) -> Result<model::Values, Dia
                         .is_some_and(|path| user.remove_path(path));
                 problems.push(problem);
                 if !set_aside {
-                    return Err(Diagnostics(problems));
+                    return (None, problems);
                 }
             }
         }
@@ -284,10 +292,21 @@ pub fn render_platform(
     }
     let stack = catalog::builtin_stack(STACK)?;
     let user = user_values(sources, read_file)?;
-    let mut typed = typed_values_all(&stack, &user)?;
+    // Type problems and the checks' problems are reported together: the checks run on the
+    // values with the mistyped keys set aside.
+    let (typed, mut problems) = typed_values_lenient(&stack, &user);
+    let Some(mut typed) = typed else {
+        return Err(Diagnostics(problems));
+    };
     let mut warnings = Vec::new();
     set_aside_unsupported(&user, &mut warnings)?;
-    warnings.extend(checks::check(&typed, &user)?);
+    match checks::check(&typed, &user) {
+        Ok(notes) => warnings.extend(notes),
+        Err(more) => problems.extend(more.0),
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
     derive::fill_in(&mut typed);
     let generated = generate_credentials(&stack, &options.generated)?;
     let context = TemplateContext {
