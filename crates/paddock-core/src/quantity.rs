@@ -49,6 +49,26 @@ pub fn parse_quantity(text: &str) -> Result<f64, String> {
     Ok(value * factor)
 }
 
+/// Why a valid quantity for `resource` (`cpu` or `memory`) is almost certainly not what was
+/// meant — memory in thousandths of a byte (`500m`), CPUs with a byte suffix (`1.5Gi`) — or
+/// `None`. The text starts with the quantity, for a warning.
+pub fn unit_surprise(resource: &str, text: &str) -> Option<String> {
+    let text = text.trim();
+    if resource == "memory" && text.ends_with('m') {
+        let number = &text[..text.len() - 1];
+        return Some(format!(
+            "{text} is {number} thousandths of a byte; did you mean {number}M or {number}Mi?"
+        ));
+    }
+    let binary = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+    if resource == "cpu" && binary.iter().any(|suffix| text.ends_with(suffix)) {
+        return Some(format!(
+            "{text} asks for that many CPU cores (a byte-style suffix); did you mean a number of cores such as 1 or 500m?"
+        ));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,7 @@ pub fn check_custom(
     ] {
         if let Some(text) = value {
             check_quantity(flag, text, &mut p);
+            warnings.extend(unit_surprise(flag, text));
         }
     }
     if flags.shards == Some(0) {
@@ -213,6 +214,16 @@ fn check_quantity(flag: &str, text: &str, p: &mut Problems) {
         Ok(false) => p.flag(flag, format!("must be more than 0, got {text:?}"), help),
         Err(why) => p.flag(flag, format!("is not a Kubernetes quantity: {why}"), help),
     }
+}
+
+/// A warning when a valid request is almost certainly not what was meant.
+fn unit_surprise(flag: &str, text: &str) -> Option<String> {
+    let resource = if flag.ends_with("memory-request") {
+        "memory"
+    } else {
+        "cpu"
+    };
+    crate::quantity::unit_surprise(resource, text).map(|why| format!("{flag} {why}"))
 }
 
 fn check_namespace(namespace: &str, p: &mut Problems) {
@@ -563,5 +574,19 @@ mod tests {
         assert!(m.contains("cannot read \"key.json\""), "{m}");
         let read = |_: &str| Ok::<_, String>("{\"type\": \"service_account\"}".to_owned());
         assert!(check_storage(&google, &read).unwrap().is_some());
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::unit_surprise;
+
+    #[test]
+    fn surprising_units_are_warned_about() {
+        assert!(unit_surprise("--pachd-memory-request", "500m").is_some());
+        assert!(unit_surprise("--etcd-cpu-request", "1.5Gi").is_some());
+        assert!(unit_surprise("--pachd-memory-request", "2Gi").is_none());
+        assert!(unit_surprise("--pachd-cpu-request", "500m").is_none());
+        assert!(unit_surprise("--etcd-cpu-request", "1").is_none());
     }
 }

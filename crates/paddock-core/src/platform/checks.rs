@@ -657,7 +657,15 @@ fn check_resources(
                     continue;
                 }
             };
-            c.quantity(&format!("{here}.{resource}"), &text);
+            let key = format!("{here}.{resource}");
+            if let Some(why) = crate::quantity::unit_surprise(resource, &text) {
+                let at = c
+                    .origin(&key)
+                    .map(|o| format!(" ({o})"))
+                    .unwrap_or_default();
+                c.warnings.push(format!("{key}: {why}{at}"));
+            }
+            c.quantity(&key, &text);
         }
     }
 }
@@ -669,9 +677,29 @@ fn check_proxy(c: &mut Checker, v: &Values) {
     if !proxy.enabled {
         return;
     }
+    if proxy.image.tag.trim().is_empty() {
+        // Other images fall back to the chart's version; Envoy's tags are its own.
+        c.fail(
+            "proxy.image.tag",
+            "must not be empty",
+            "Envoy's image tags are Envoy versions, e.g. v1.40.0",
+        );
+    }
     let svc = &proxy.service;
     let node = svc.r#type == ServiceType::NodePort;
     let tls = proxy.tls.enabled;
+    if !node {
+        for path in ["proxy.service.httpNodePort", "proxy.service.httpsNodePort"] {
+            if c.user.get_path(path).is_some() {
+                c.warnings.push(format!(
+                    "{path} has no effect: proxy.service.type is not NodePort{}",
+                    c.origin(path)
+                        .map(|o| format!(" ({o})"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
     let mut ports = vec![("proxy.service.httpPort".to_owned(), svc.http_port)];
     let mut node_ports = vec![("proxy.service.httpNodePort".to_owned(), svc.http_node_port)];
     if tls {

@@ -102,7 +102,11 @@ impl de::Error for Error {
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        let mut help = format!("one of: {}", expected.join(", "));
+        let shown: Vec<&str> = expected
+            .iter()
+            .map(|e| if e.is_empty() { "\"\"" } else { e })
+            .collect();
+        let mut help = format!("one of: {}", shown.join(", "));
         if let Some(best) = did_you_mean(variant, expected.iter().copied()) {
             help = format!("did you mean `{best}`? ({help})");
         }
