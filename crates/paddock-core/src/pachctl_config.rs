@@ -80,7 +80,7 @@ pub fn pachd_address(values: &Values, address: Option<&str>) -> Result<String, D
         None if !proxy.host.is_empty() => (proxy.host.clone(), "proxy.host"),
         None => {
             return Err(Diagnostic::bad_input(
-                "no address for the proxy: pass --address, or set proxy.host in the values",
+                "no address for the proxy: pass --address, set proxy.host in the values, or give a kubeconfig to read it from the cluster",
             )
             .with_help(
                 "the proxy Service's external IP or DNS name, e.g. --address 203.0.113.7 \

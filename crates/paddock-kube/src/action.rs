@@ -219,14 +219,62 @@ fn apply_options(options: &Options) -> ApplyOptions {
     }
 }
 
-/// Installs or upgrades the platform: lock, render (with stored credentials), apply in waves
-/// with readiness waits, prune what the previous revision had and this one does not, record.
+/// Checks that `name` can name a namespace (an RFC 1123 label), as bad input (exit 2).
+pub fn check_namespace(name: &str) -> Result<(), Diagnostic> {
+    let bytes = name.as_bytes();
+    let valid = !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-';
+    if valid {
+        Ok(())
+    } else {
+        Err(
+            Diagnostic::bad_input(format!("{name:?} is not a valid namespace name"))
+                .with_help("at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit"),
+        )
+    }
+}
+
+/// Renders the platform as install, upgrade and plan do, with placeholder credentials and
+/// without the cluster: a bad namespace name or bad values fail here (exit 2, the messages
+/// `paddock template` gives) before anything is contacted or created.
+pub fn check_render(
+    input: &RenderInput<'_>,
+    release: &str,
+    namespace: &str,
+) -> Result<(), ActionError> {
+    check_namespace(namespace)?;
+    let stack = catalog::builtin_stack(platform::STACK)?;
+    let generated = stack
+        .meta
+        .generated
+        .iter()
+        .map(|(name, len)| (name.clone(), "0".repeat(*len)))
+        .collect();
+    let options = RenderOptions {
+        release: Some(release.to_owned()),
+        namespace: namespace.to_owned(),
+        validate: input.validate,
+        generated,
+    };
+    platform::render_platform(&input.sources, &options, input.read_file)?;
+    Ok(())
+}
+
+/// Installs or upgrades the platform: check the render, lock, render (with stored
+/// credentials), apply in waves with readiness waits, prune what the previous revision had and
+/// this one does not, record. Bad values change nothing: no namespace, no lock.
 pub async fn install(
     engine: &Engine,
     input: &RenderInput<'_>,
     options: &Options,
     mode: Mode,
 ) -> Result<Outcome, ActionError> {
+    check_render(input, &options.release, engine.namespace())?;
     if mode == Mode::Install {
         // The lock lives in the namespace, so it must exist first.
         engine.ensure_namespace().await?;

@@ -11,6 +11,18 @@ use crate::error::EngineError;
 use crate::labels;
 use crate::objref::ObjectRef;
 
+/// Generated credentials by name (name → value).
+pub type Credentials = IndexMap<String, String>;
+
+/// `known` plus the names of `generated` it lacks (stored values always win).
+pub fn complete(known: &Credentials, generated: &Credentials) -> Credentials {
+    let mut all = known.clone();
+    for (k, v) in generated {
+        all.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    all
+}
+
 /// Name of the Secret holding `release`'s generated credentials.
 pub fn secret_name(release: &str) -> String {
     format!("paddock.credentials.{release}")

@@ -168,6 +168,27 @@ fn failures_exit_1_and_bad_input_exits_2() {
         "{}",
         text(&bad_value.stderr)
     );
+    // Bad values are found before the cluster is touched: no namespace, no lock.
+    for command in ["install", "upgrade", "plan"] {
+        let bad = c.paddock(&[command, "-n", "fresh", "--set", "deployTarget=FOO"], "");
+        assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+        assert!(
+            text(&bad.stderr).contains("deployTarget"),
+            "{}",
+            text(&bad.stderr)
+        );
+    }
+    assert!(c.server.get("Namespace", "", "fresh").is_none());
+    assert!(c.server.list("Lease", None).is_empty());
+    let bad_ns = c.paddock(&["install", "-n", "Bad_NS"], "");
+    assert_eq!(bad_ns.status.code(), Some(2), "{}", text(&bad_ns.stderr));
+    assert!(text(&bad_ns.stderr).contains("\"Bad_NS\" is not a valid namespace name"));
+    assert!(
+        c.server
+            .list("Namespace", None)
+            .iter()
+            .all(|n| n["metadata"]["name"] != "Bad_NS")
+    );
 
     c.server.set_ready_delay("pachd", None);
     let stuck = c.paddock(&["install", "--timeout", "3s"], "");
@@ -255,4 +276,136 @@ fn status_exits_1_while_a_component_is_not_ready() {
         "still not ready: {}",
         last.unwrap_or_default()
     );
+}
+
+/// Every Secret in `namespace` but the release records, by name, with its data.
+fn secrets(c: &Cluster, namespace: &str) -> Vec<(String, serde_json::Value)> {
+    let mut all: Vec<(String, serde_json::Value)> = c
+        .server
+        .list("Secret", Some(namespace))
+        .into_iter()
+        .map(|s| {
+            (
+                s["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                s["data"].clone(),
+            )
+        })
+        .filter(|(name, _)| !name.starts_with("paddock.release."))
+        .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    all
+}
+
+/// `paddock service <operation> -n <namespace> --yes` on the built-in stack.
+fn service(c: &Cluster, operation: &str, namespace: &str) -> Output {
+    let out = c.paddock(
+        &[
+            "service",
+            operation,
+            "--namespace",
+            namespace,
+            "--yes",
+            "--timeout",
+            "60s",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out
+}
+
+#[test]
+fn service_refresh_keeps_the_credentials_install_generated() {
+    let c = Cluster::start();
+    let out = c.paddock(&["install", "-n", "pachyderm", "--timeout", "60s"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let before = secrets(&c, "pachyderm");
+    let names: Vec<&str> = before.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"paddock.credentials.pachd"), "{names:?}");
+    assert!(
+        names.contains(&"pachyderm-deployment-id-secret"),
+        "{names:?}"
+    );
+    service(&c, "refresh", "pachyderm");
+    assert_eq!(secrets(&c, "pachyderm"), before);
+}
+
+#[test]
+fn service_start_stores_credentials_that_refresh_reuses() {
+    let c = Cluster::start();
+    let out = service(&c, "start", "pachyderm");
+    assert!(
+        text(&out.stderr)
+            .contains("stored generated credentials in Secret paddock.credentials.pachd"),
+        "{}",
+        text(&out.stderr)
+    );
+    let before = secrets(&c, "pachyderm");
+    assert!(
+        before
+            .iter()
+            .any(|(n, _)| n == "pachyderm-deployment-id-secret")
+    );
+    let again = service(&c, "refresh", "pachyderm");
+    assert!(!text(&again.stderr).contains("stored generated credentials"));
+    assert_eq!(secrets(&c, "pachyderm"), before);
+    // And install afterwards keeps them too.
+    let out = c.paddock(&["install", "-n", "pachyderm", "--timeout", "60s"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after: Vec<_> = secrets(&c, "pachyderm");
+    for (name, data) in &before {
+        let now = after.iter().find(|(n, _)| n == name);
+        assert_eq!(now.map(|(_, d)| d), Some(data), "{name}");
+    }
+}
+
+#[test]
+fn bad_values_exit_2_without_contacting_the_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9: connecting would fail with exit 1.
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:9\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user: {}\n",
+    )
+    .unwrap();
+    let template = Command::cargo_bin("paddock")
+        .unwrap()
+        .args(["template", "--set", "deployTarget=FOO"])
+        .output()
+        .unwrap();
+    assert_eq!(template.status.code(), Some(2));
+    for args in [
+        &["install", "--set", "deployTarget=FOO"][..],
+        &["upgrade", "--set", "deployTarget=FOO"][..],
+        &["plan", "--set", "deployTarget=FOO"][..],
+        &["install", "-n", "Bad_NS"][..],
+        &["status", "-n", "Bad_NS"][..],
+    ] {
+        let started = std::time::Instant::now();
+        let out = Command::cargo_bin("paddock")
+            .unwrap()
+            .args(args)
+            .env("KUBECONFIG", &kubeconfig)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(!err.contains("cannot connect"), "{err}");
+        if args[1] == "--set" {
+            assert_eq!(err, text(&template.stderr), "{args:?}");
+        } else {
+            assert!(err.contains("not a valid namespace name"), "{err}");
+        }
+    }
 }

@@ -176,3 +176,128 @@ fn bad_input_is_exit_2_with_the_reason() {
     let out = context(&nested, &["x", "--address", "h"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+/// The proxy Service of a platform in namespace `pachyderm`, as the stack renders it.
+fn proxy_service(kind: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "pachyderm-proxy", "namespace": "pachyderm"},
+        "spec": {
+            "type": kind,
+            "ports": [
+                {"name": "http-port", "port": 80, "targetPort": "http-port", "nodePort": 30080},
+            ],
+        },
+    })
+}
+
+#[test]
+fn reads_the_proxy_address_from_the_cluster() {
+    use paddock_kube::fake::FakeApiServer;
+    use std::time::Duration;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(FakeApiServer::start(Duration::from_millis(20)));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.write_kubeconfig(dir.path());
+    let config = dir.path().join("config.json");
+    let run = |name: &str, extra: &[&str]| {
+        Command::cargo_bin("paddock")
+            .unwrap()
+            .env("PACH_CONFIG", &config)
+            .env_remove("HOME")
+            .env_remove("KUBECONFIG")
+            .args(["context", name, "-n", "pachyderm", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .args(extra)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    server.create_namespace("pachyderm");
+
+    // No Service: exit 1, nothing written.
+    let out = run("lb", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no Service pachyderm-proxy in namespace pachyderm"));
+    assert!(!config.exists());
+
+    // A LoadBalancer still waiting for its address: exit 1 with what to do.
+    server.set_ready_delay("pachyderm-proxy", None);
+    server.put(proxy_service("LoadBalancer"), "paddock");
+    let out = run("lb", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("has no external address yet"), "{err}");
+    assert!(err.contains("--address"), "{err}");
+    assert!(!config.exists());
+
+    // The simulated controller gives it an address.
+    server.set_ready_delay("pachyderm-proxy", Some(Duration::from_millis(10)));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server
+        .get("Service", "pachyderm", "pachyderm-proxy")
+        .unwrap()["status"]["loadBalancer"]["ingress"]
+        .is_null()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no load balancer address"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = run("lb", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        read(&config)["v2"]["contexts"]["lb"],
+        json!({"pachd_address": "grpc://192.0.2.10:80"})
+    );
+    // --address still wins.
+    let out = run("given", &["--address", "10.1.2.3:8080"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        read(&config)["v2"]["contexts"]["given"]["pachd_address"],
+        "grpc://10.1.2.3:8080"
+    );
+
+    // NodePort: a node's external address and the node port.
+    let node = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}});
+    server.put(node.clone(), "kubelet");
+    server.put_status(
+        &node,
+        json!({"addresses": [{"type": "InternalIP", "address": "10.0.0.5"},
+                             {"type": "ExternalIP", "address": "198.51.100.4"}]}),
+    );
+    server.put(proxy_service("NodePort"), "paddock");
+    let out = run("np", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        read(&config)["v2"]["contexts"]["np"]["pachd_address"],
+        "grpc://198.51.100.4:30080"
+    );
+
+    // ClusterIP: no external address at all.
+    server.put(proxy_service("ClusterIP"), "paddock");
+    let out = run("cip", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is of type ClusterIP"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A bad namespace is bad input, found before any network.
+    let out = Command::cargo_bin("paddock")
+        .unwrap()
+        .env("PACH_CONFIG", &config)
+        .args(["context", "x", "-n", "Bad_NS", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

@@ -130,6 +130,13 @@ impl FakeApiServer {
         self.shared.put(object, manager);
     }
 
+    /// Writes the status of a stored object, as a controller (a kubelet's node addresses).
+    pub fn put_status(&self, object: &Value, status: Value) {
+        let mut st = self.shared.lock();
+        st.set_status(&store::key_of(object), status);
+        self.shared.flush(&mut st);
+    }
+
     /// The stored object of `kind` (as in `kind:`) named `name` in `namespace` ("" for
     /// cluster-scoped ones).
     pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<Value> {

@@ -46,8 +46,12 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Diagnostics> {
         .map_err(|e| Diagnostic::failed(format!("cannot start the async runtime: {e}")).into())
 }
 
-/// Connects to the cluster named by the flags.
+/// Connects to the cluster named by the flags; a bad `--namespace` is bad input (exit 2) found
+/// before any network.
 pub async fn engine(flags: &ClusterFlags) -> Result<Engine, Diagnostics> {
+    if let Some(namespace) = &flags.namespace {
+        action::check_namespace(namespace)?;
+    }
     let options = ConnectOptions {
         kubeconfig: flags.kubeconfig.clone(),
         context: flags.context.clone(),
@@ -75,6 +79,18 @@ pub fn options(
     o.timeout = timeout;
     o.force_conflicts = force_conflicts;
     o
+}
+
+/// Renders with placeholder credentials before connecting: bad values or a bad `--namespace`
+/// exit 2 with nothing contacted (the namespace from the kubeconfig is checked again after
+/// connecting).
+pub fn check_render(
+    input: &RenderInput<'_>,
+    release: &str,
+    flags: &ClusterFlags,
+) -> Result<(), Diagnostics> {
+    let namespace = flags.namespace.as_deref().unwrap_or("default");
+    action::check_render(input, release, namespace).map_err(action::ActionError::into_diagnostics)
 }
 
 /// Reads the value flags into a render input.

@@ -5,9 +5,146 @@ use paddock_core::pachctl_config::{self, CONFIG_ENV, Change, ContextRequest};
 use paddock_core::platform::{self, checks};
 use paddock_core::{Diagnostic, Diagnostics, catalog, render};
 
+use paddock_kube::ObjectRef;
+use serde_json::Value;
+
+use super::cluster;
 use super::template::{read_file, value_sources};
+use crate::cli::ClusterFlags;
 use crate::cli::context::ContextArgs;
 use crate::report;
+
+/// Name of the platform's one public Service.
+const PROXY_SERVICE: &str = "pachyderm-proxy";
+
+/// Whether a cluster is configured at all: `--kubeconfig`, `$KUBECONFIG`, `~/.kube/config` or
+/// a pod's service account. Without one, the address must come from the flags or values.
+fn kubeconfig_available(args: &ContextArgs) -> bool {
+    args.kubeconfig.is_some()
+        || std::env::var_os("KUBECONFIG").is_some_and(|k| !k.is_empty())
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        || std::env::var_os("HOME")
+            .is_some_and(|h| std::path::Path::new(&h).join(".kube/config").is_file())
+}
+
+/// `HOST:PORT` of Service pachyderm-proxy from outside the cluster: its load balancer's IP or
+/// hostname and Service port, or for type NodePort a node's address and the node port. The
+/// port is the https one with `tls`, else the http one. No address (yet) is a failure (exit 1).
+fn address_from_cluster(args: &ContextArgs, tls: bool) -> Result<String, Diagnostics> {
+    let flags = ClusterFlags {
+        namespace: args.namespace.clone(),
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.kube_context.clone(),
+        lock_timeout: std::time::Duration::ZERO,
+    };
+    let pass = "pass --address HOST[:PORT] to give the proxy's address yourself";
+    cluster::runtime()?.block_on(async {
+        let engine = cluster::engine(&flags).await?;
+        let failed = |e: paddock_kube::EngineError| Diagnostics::from(e.to_diagnostic());
+        let namespace = engine.namespace().to_owned();
+        let reference = ObjectRef {
+            api_version: "v1".into(),
+            kind: "Service".into(),
+            namespace: Some(namespace.clone()),
+            name: PROXY_SERVICE.into(),
+            service: String::new(),
+        };
+        let Some(service) = engine.get(&reference).await.map_err(failed)? else {
+            return Err(Diagnostic::failed(format!(
+                "no Service {PROXY_SERVICE} in namespace {namespace}: is the platform installed there?"
+            ))
+            .with_help(format!("use -n for another namespace, or {pass}"))
+            .into());
+        };
+        let port_name = if tls { "https-port" } else { "http-port" };
+        let port = service["spec"]["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["name"] == port_name)
+            .cloned()
+            .ok_or_else(|| {
+                Diagnostic::failed(format!(
+                    "Service {PROXY_SERVICE} in namespace {namespace} has no port {port_name}"
+                ))
+                .with_help(pass)
+            })?;
+        let kind = service["spec"]["type"].as_str().unwrap_or("ClusterIP");
+        let (host, number) = match kind {
+            "LoadBalancer" => {
+                let ingress = &service["status"]["loadBalancer"]["ingress"][0];
+                let host = ingress["ip"]
+                    .as_str()
+                    .or_else(|| ingress["hostname"].as_str())
+                    .filter(|h| !h.is_empty());
+                let Some(host) = host else {
+                    return Err(Diagnostic::failed(format!(
+                        "Service {PROXY_SERVICE} in namespace {namespace} has no external address yet: its load balancer is not provisioned"
+                    ))
+                    .with_help(format!(
+                        "wait and run this again (kubectl get service {PROXY_SERVICE} -n {namespace} shows EXTERNAL-IP), or {pass}"
+                    ))
+                    .into());
+                };
+                (host.to_owned(), port["port"].as_u64())
+            }
+            "NodePort" => {
+                let nodes = engine
+                    .list("v1", "Node", None, "")
+                    .await
+                    .map_err(failed)?;
+                let Some(host) = node_address(&nodes) else {
+                    return Err(Diagnostic::failed(format!(
+                        "Service {PROXY_SERVICE} is a NodePort, but no node reports an address"
+                    ))
+                    .with_help(pass)
+                    .into());
+                };
+                (host, port["nodePort"].as_u64())
+            }
+            other => {
+                return Err(Diagnostic::failed(format!(
+                    "Service {PROXY_SERVICE} in namespace {namespace} is of type {other}: it has no external address"
+                ))
+                .with_help(format!(
+                    "deploy with proxy.service.type LoadBalancer or NodePort, set ingress.host, or {pass}"
+                ))
+                .into());
+            }
+        };
+        let Some(number) = number else {
+            return Err(Diagnostic::failed(format!(
+                "Service {PROXY_SERVICE} in namespace {namespace}: port {port_name} has no number yet"
+            ))
+            .with_help(pass)
+            .into());
+        };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        Ok(format!("{host}:{number}"))
+    })
+}
+
+/// A node's address reachable from outside: the first ExternalIP, else ExternalDNS, else
+/// InternalIP, over the nodes in order.
+fn node_address(nodes: &[Value]) -> Option<String> {
+    ["ExternalIP", "ExternalDNS", "InternalIP"]
+        .iter()
+        .find_map(|kind| {
+            nodes.iter().find_map(|node| {
+                node["status"]["addresses"]
+                    .as_array()?
+                    .iter()
+                    .find(|a| a["type"] == *kind)?["address"]
+                    .as_str()
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_owned)
+            })
+        })
+}
 
 /// Writes (or updates) the context and reports what changed.
 pub fn run(args: &ContextArgs) -> Result<(), Diagnostics> {
@@ -44,9 +181,22 @@ pub fn run(args: &ContextArgs) -> Result<(), Diagnostics> {
             Some(render::base64(pem.as_bytes()))
         }
     };
+    let from_values = (values.ingress.enabled && !values.ingress.host.is_empty())
+        || !values.proxy.host.is_empty();
+    let given = args
+        .address
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    let address = match given {
+        None if !from_values && kubeconfig_available(args) => {
+            Some(address_from_cluster(args, values.proxy.tls.enabled)?)
+        }
+        other => other.map(str::to_owned),
+    };
     let request = ContextRequest {
         name: args.name.clone(),
-        pachd_address: pachctl_config::pachd_address(&values, args.address.as_deref())?,
+        pachd_address: pachctl_config::pachd_address(&values, address.as_deref())?,
         server_cas,
         overwrite: args.overwrite,
         activate: args.activate,

@@ -16,6 +16,7 @@ pub fn run(args: &InstallArgs, mode: Mode) -> Result<(), Diagnostics> {
         args.timeout,
         args.force_conflicts,
     );
+    cluster::check_render(&input, &options.release, &args.cluster)?;
     cluster::runtime()?.block_on(async {
         let engine = cluster::engine(&args.cluster).await?;
         let outcome = action::install(&engine, &input, &options, mode)

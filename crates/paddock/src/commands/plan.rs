@@ -16,6 +16,7 @@ pub fn run(args: &PlanArgs) -> Result<(), Diagnostics> {
         std::time::Duration::ZERO,
         args.force_conflicts,
     );
+    cluster::check_render(&input, &options.release, &args.cluster)?;
     cluster::runtime()?.block_on(async {
         let engine = cluster::engine(&args.cluster).await?;
         let (plan, warnings) = action::plan(&engine, &input, &options)

@@ -12,6 +12,7 @@ use paddock_core::platform;
 use paddock_core::render::TemplateContext;
 use paddock_core::services::{ClusterConfig, ContextOptions, Operation, template_context};
 use paddock_core::{Diagnostic, Diagnostics};
+use paddock_kube::credentials::Credentials;
 
 use crate::cli::service::{CatalogFlags, RenderFlags, SelectionFlags, ServiceArgs, ServiceCommand};
 
@@ -61,11 +62,14 @@ pub struct Workspace {
     pub context: TemplateContext,
 }
 
-/// Loads catalog, cluster config and context for `namespace`; warnings go to `warnings`.
+/// Loads catalog, cluster config and context for `namespace`, rendering the built-in stack
+/// with the `known` generated credentials (missing ones are generated); warnings go to
+/// `warnings`.
 pub fn workspace(
     catalog_flags: &CatalogFlags,
     render: &RenderFlags,
     namespace: &str,
+    known: &Credentials,
     warnings: &mut Vec<String>,
 ) -> Result<Workspace, Diagnostics> {
     let catalog = load_catalog(catalog_flags, warnings)?;
@@ -78,7 +82,7 @@ pub fn workspace(
         release: render.release.clone(),
         namespace: namespace.to_owned(),
         values: super::template::value_sources(&render.values)?,
-        generated: Default::default(),
+        generated: known.clone(),
     };
     let (context, more) =
         template_context(&catalog, &config, &options, &super::template::read_file)?;

@@ -9,6 +9,7 @@ use paddock_core::services::{
     CatalogRenderer, Executor, LocalExecutor, Operation, OperationPlan, PlanRequest, plan, script,
 };
 use paddock_core::{Diagnostic, Diagnostics};
+use paddock_kube::credentials::{self, Credentials};
 use paddock_kube::lock::{self, LockGuard};
 use paddock_kube::{Engine, EngineError, ObjectRef};
 
@@ -21,7 +22,14 @@ use crate::report;
 /// otherwise executes it.
 pub fn run(args: &OperateArgs, operation: Operation) -> Result<(), Diagnostics> {
     let given = args.render.namespace.clone();
-    let first = plan_for(args, operation, given.as_deref().unwrap_or("default"))?;
+    // Planned before connecting (with fresh placeholder credentials), so bad input stops here
+    // and `--dry-run` never contacts the cluster: plans list objects, not credential values.
+    let first = plan_for(
+        args,
+        operation,
+        given.as_deref().unwrap_or("default"),
+        &Credentials::new(),
+    )?;
     if args.dry_run {
         report::warnings(&first.1);
         print!("{}", first.0.to_text());
@@ -47,32 +55,90 @@ pub fn run(args: &OperateArgs, operation: Operation) -> Result<(), Diagnostics> 
     let engine = runtime
         .block_on(paddock_kube::Engine::connect(&options, given.as_deref()))
         .map_err(|e| Diagnostics::from(e.to_diagnostic()))?;
-    let (plan, warnings) = if engine.namespace() == first.0.namespace {
+    // The built-in stack renders with the release's stored credentials (the ones `paddock
+    // install` or an earlier start created), never with fresh ones.
+    let release = release_name(args);
+    let builtin = !args.catalog.no_builtin;
+    let known = if builtin {
+        runtime
+            .block_on(credentials::read(&engine, &release))
+            .map_err(|e| Diagnostics::from(e.to_diagnostic()))?
+    } else {
+        Credentials::new()
+    };
+    let (plan, warnings, generated) = if !builtin && engine.namespace() == first.0.namespace {
         first
     } else {
-        plan_for(args, operation, engine.namespace())?
+        plan_for(args, operation, engine.namespace(), &known)?
     };
     report::warnings(&warnings);
     eprint!("{}", plan.to_text());
     confirm(&plan, args)?;
-    let release = release_name(args);
     let guard = runtime
         .block_on(take_lock(&engine, &release, operation, args.lock_timeout))
         .map_err(|e| Diagnostics::from(e.to_diagnostic()))?;
-    let mut executor = KubeExecutor {
-        runtime: &runtime,
-        engine: &engine,
-        release,
-        timeout: args.timeout,
-        kubeconfig: kubeconfig_for_scripts(args),
+    let kept = if builtin && matches!(operation, Operation::Start | Operation::Refresh) {
+        keep_credentials(
+            &runtime, &engine, &release, args, operation, &known, plan, &generated,
+        )
+    } else {
+        Ok(plan)
     };
-    let result = executor.execute(&plan);
+    let result = kept.and_then(|plan| {
+        let mut executor = KubeExecutor {
+            runtime: &runtime,
+            engine: &engine,
+            release: release.clone(),
+            timeout: args.timeout,
+            kubeconfig: kubeconfig_for_scripts(args),
+        };
+        executor.execute(&plan)?;
+        Ok(plan)
+    });
     if let Some(guard) = guard {
         runtime.block_on(guard.release());
     }
-    result?;
+    let plan = result?;
     println!("{}", summary(&plan));
     Ok(())
+}
+
+/// Under the release's lock, before start or refresh applies anything: stores the generated
+/// credentials the plan used that the release's Secret lacks (as `paddock install` does), so
+/// every later operation renders with the same ones. Credentials another run stored since
+/// `known` was read win: the plan is made again with them.
+#[allow(clippy::too_many_arguments)]
+fn keep_credentials(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    release: &str,
+    args: &OperateArgs,
+    operation: Operation,
+    known: &Credentials,
+    plan: OperationPlan,
+    generated: &Credentials,
+) -> Result<OperationPlan, Diagnostics> {
+    let fail = |e: EngineError| Diagnostics::from(e.to_diagnostic());
+    let now = runtime
+        .block_on(credentials::read(engine, release))
+        .map_err(fail)?;
+    let (plan, generated) = if &now == known {
+        (plan, generated.clone())
+    } else {
+        let (plan, _, generated) = plan_for(args, operation, engine.namespace(), &now)?;
+        (plan, generated)
+    };
+    let all = credentials::complete(&now, &generated);
+    if all.len() != now.len() {
+        runtime
+            .block_on(credentials::store(engine, release, &all))
+            .map_err(fail)?;
+        eprintln!(
+            "stored generated credentials in Secret {} (kept for every later operation)",
+            credentials::secret_name(release)
+        );
+    }
+    Ok(plan)
 }
 
 /// The release objects are labelled with, which also names the lock: `--release`, else `pachd`
@@ -117,14 +183,16 @@ async fn take_lock(
         .map(Some)
 }
 
-/// Loads everything and plans the operator in `namespace`; returns the plan and warnings.
+/// Loads everything and plans the operator in `namespace` with the `known` credentials;
+/// returns the plan, warnings and the generated credentials the render used.
 fn plan_for(
     args: &OperateArgs,
     operation: Operation,
     namespace: &str,
-) -> Result<(OperationPlan, Vec<String>), Diagnostics> {
+    known: &Credentials,
+) -> Result<(OperationPlan, Vec<String>, Credentials), Diagnostics> {
     let mut warnings = Vec::new();
-    let ws = super::workspace(&args.catalog, &args.render, namespace, &mut warnings)?;
+    let ws = super::workspace(&args.catalog, &args.render, namespace, known, &mut warnings)?;
     let renderer = CatalogRenderer::new(&ws.catalog, &ws.context);
     let request = PlanRequest {
         operation,
@@ -132,7 +200,7 @@ fn plan_for(
         namespace: namespace.to_owned(),
     };
     let plan = plan(&renderer, ws.config.layout.as_ref(), &request)?;
-    Ok((plan, warnings))
+    Ok((plan, warnings, ws.context.generated.clone()))
 }
 
 /// Delete asks for the namespace to be typed unless --yes.

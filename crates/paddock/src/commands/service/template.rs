@@ -21,7 +21,13 @@ pub fn run(args: &TemplateArgs) -> Result<(), Diagnostics> {
         .namespace
         .clone()
         .unwrap_or_else(|| "default".to_owned());
-    let ws = super::workspace(&args.catalog, &args.render, &namespace, &mut warnings)?;
+    let ws = super::workspace(
+        &args.catalog,
+        &args.render,
+        &namespace,
+        &Default::default(),
+        &mut warnings,
+    )?;
     let waves = ws
         .catalog
         .select(&super::selection(&args.selection), Direction::Forward)?;
