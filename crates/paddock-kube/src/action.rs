@@ -279,17 +279,14 @@ pub async fn install(
         // The lock lives in the namespace, so it must exist first.
         engine.ensure_namespace().await?;
     }
-    let guard = lock::acquire(
+    lock::while_held(
         engine,
         &options.release,
         mode.name(),
-        options.lock_ttl,
-        options.lock_timeout,
+        (options.lock_ttl, options.lock_timeout),
+        install_locked(engine, input, options, mode),
     )
-    .await?;
-    let result = install_locked(engine, input, options, mode).await;
-    guard.release().await;
-    result
+    .await
 }
 
 async fn install_locked(
@@ -703,17 +700,14 @@ pub async fn uninstall(
     uninstall: &UninstallOptions,
     confirm: &mut (dyn FnMut(&UninstallPlan) -> bool + Send),
 ) -> Result<UninstallPlan, ActionError> {
-    let guard = lock::acquire(
+    lock::while_held(
         engine,
         &options.release,
         "uninstall",
-        options.lock_ttl,
-        options.lock_timeout,
+        (options.lock_ttl, options.lock_timeout),
+        uninstall_locked(engine, &options.release, uninstall, confirm),
     )
-    .await?;
-    let result = uninstall_locked(engine, &options.release, uninstall, confirm).await;
-    guard.release().await;
-    result
+    .await
 }
 
 async fn uninstall_locked(
@@ -840,17 +834,14 @@ pub async fn rollback(
     options: &Options,
     revision: Option<u32>,
 ) -> Result<Outcome, ActionError> {
-    let guard = lock::acquire(
+    lock::while_held(
         engine,
         &options.release,
         "rollback",
-        options.lock_ttl,
-        options.lock_timeout,
+        (options.lock_ttl, options.lock_timeout),
+        rollback_locked(engine, options, revision),
     )
-    .await?;
-    let result = rollback_locked(engine, options, revision).await;
-    guard.release().await;
-    result
+    .await
 }
 
 async fn rollback_locked(

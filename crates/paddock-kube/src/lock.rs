@@ -106,6 +106,21 @@ fn lease(name: &str, release: &str, holder: &str, ttl: Duration, rv: Option<Stri
     }
 }
 
+/// Runs `work` while holding the release's lock ([`acquire`]); the lock is released when
+/// `work` ends, whether it succeeded or not. `work` does not start before the lock is held.
+pub async fn while_held<T, E: From<EngineError>>(
+    engine: &Engine,
+    release: &str,
+    operation: &str,
+    (ttl, wait): (Duration, Duration),
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let guard = acquire(engine, release, operation, ttl, wait).await?;
+    let result = work.await;
+    guard.release().await;
+    result
+}
+
 /// Takes the lock of `release` for `operation`, waiting up to `wait` for another holder.
 pub async fn acquire(
     engine: &Engine,

@@ -44,17 +44,15 @@ pub async fn install_rendered(
         // The lock lives in the namespace, so it must exist first.
         engine.ensure_namespace().await?;
     }
-    let guard = lock::acquire(
+    let operation = rendered.operation.clone();
+    lock::while_held(
         engine,
         &options.release,
-        &rendered.operation,
-        options.lock_ttl,
-        options.lock_timeout,
+        &operation,
+        (options.lock_ttl, options.lock_timeout),
+        locked(engine, rendered, options, mode),
     )
-    .await?;
-    let result = locked(engine, rendered, options, mode).await;
-    guard.release().await;
-    result
+    .await
 }
 
 async fn locked(
