@@ -221,21 +221,11 @@ fn apply_options(options: &Options) -> ApplyOptions {
 
 /// Checks that `name` can name a namespace (an RFC 1123 label), as bad input (exit 2).
 pub fn check_namespace(name: &str) -> Result<(), Diagnostic> {
-    let bytes = name.as_bytes();
-    let valid = !bytes.is_empty()
-        && bytes.len() <= 63
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        && bytes[0] != b'-'
-        && bytes[bytes.len() - 1] != b'-';
-    if valid {
-        Ok(())
-    } else {
-        Err(
-            Diagnostic::bad_input(format!("{name:?} is not a valid namespace name"))
-                .with_help("at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit"),
-        )
+    match paddock_core::names::dns_label_problem(name) {
+        None => Ok(()),
+        Some(problem) => Err(Diagnostic::bad_input(format!(
+            "{name:?} is not a valid namespace name: it {problem}"
+        ))),
     }
 }
 

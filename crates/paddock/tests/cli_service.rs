@@ -577,3 +577,23 @@ fn rendered_dir_holds_what_scripts_see() {
         "{\n  \"name\": \"PM\",\n  \"type\": \"prometheus\",\n  \"url\": \"http://prometheus:9091\",\n  \"access\": \"proxy\",\n  \"isDefault\": true,\n  \"jsonData\": {\"cluster\": \"pai-test\", \"region\": \"west\"}\n}\n"
     );
 }
+
+/// A namespace Kubernetes would refuse is bad input before any cluster is contacted.
+#[test]
+fn a_bad_namespace_stops_the_operators_before_the_cluster() {
+    for operation in ["start", "stop", "refresh"] {
+        let out = Command::cargo_bin("paddock")
+            .unwrap()
+            .current_dir(fixtures())
+            .args(["service", operation, "--namespace", "Bad_NS"])
+            .env("KUBECONFIG", "/nonexistent/kubeconfig")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{operation}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("\"Bad_NS\" is not a valid namespace name"),
+            "{operation}: {}",
+            stderr(&out)
+        );
+    }
+}

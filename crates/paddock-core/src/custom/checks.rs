@@ -237,7 +237,7 @@ fn check_namespace(namespace: &str, p: &mut Problems) {
 }
 
 fn check_object_name(flag: &str, name: &str, p: &mut Problems) {
-    let valid = !name.is_empty() && name.len() <= 253 && name.split('.').all(is_dns_label);
+    let valid = crate::names::dns_subdomain_problem(name).is_none();
     if !valid {
         p.flag(
             flag,
@@ -249,14 +249,7 @@ fn check_object_name(flag: &str, name: &str, p: &mut Problems) {
 
 /// RFC 1123 label: what Kubernetes accepts as a namespace name.
 fn is_dns_label(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= 63
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        && bytes[0] != b'-'
-        && bytes[bytes.len() - 1] != b'-'
+    crate::names::dns_label_problem(s).is_none()
 }
 
 /// Splits `--tls "<cert path>,<key path>"` and reads both files, checking they hold PEM.

@@ -22,6 +22,9 @@ use crate::report;
 /// otherwise executes it.
 pub fn run(args: &OperateArgs, operation: Operation) -> Result<(), Diagnostics> {
     let given = args.render.namespace.clone();
+    if let Some(namespace) = &given {
+        paddock_kube::action::check_namespace(namespace)?;
+    }
     // Planned before connecting (with fresh placeholder credentials), so bad input stops here
     // and `--dry-run` never contacts the cluster: plans list objects, not credential values.
     let first = plan_for(
