@@ -152,14 +152,20 @@ fn template_error(e: &minijinja::Error, source: &str) -> Diagnostic {
     ))
 }
 
-/// Parses rendered YAML into objects, dropping empty documents. Plain block YAML takes
-/// [`crate::yaml_fast`]; anything else (and every error) goes through serde-saphyr.
+/// Reads every document of rendered YAML, whatever its shape (empty ones included). Plain
+/// block YAML takes [`crate::yaml_fast`]; anything else (and every error) goes through
+/// serde-saphyr, with errors shown against the rendered line.
+pub fn read_documents(text: &str, source: &str) -> Result<Vec<Value>, Diagnostic> {
+    match crate::yaml_fast::parse_fast(text) {
+        Some(docs) => Ok(docs),
+        None => parse_rendered_full(text, source),
+    }
+}
+
+/// Parses rendered YAML into objects, dropping empty documents ([`read_documents`]).
 pub fn parse_rendered(text: &str, source: &str) -> Result<Vec<Value>, Diagnostic> {
-    let docs: Vec<Value> = match crate::yaml_fast::parse_fast(text) {
-        Some(docs) => docs,
-        None => parse_rendered_full(text, source)?,
-    };
-    docs.into_iter()
+    read_documents(text, source)?
+        .into_iter()
         .filter(|d| !d.is_null())
         .map(|d| match d {
             Value::Object(_) => Ok(d),

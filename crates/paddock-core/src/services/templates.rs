@@ -11,7 +11,6 @@ use crate::catalog::{Catalog, CatalogService};
 use crate::diagnostic::Diagnostic;
 use crate::manifest::{Manifest, ManifestSet};
 use crate::render::{self, Order, Strictness, TemplateContext};
-use crate::values::yaml::yaml_options;
 
 use super::affinity;
 use super::jinja_compat;
@@ -53,14 +52,8 @@ pub fn kubernetes_documents(file: &RenderedFile) -> Result<Option<Vec<Value>>, D
                     e.line()
                 ))
             })?
-    } else if let Some(documents) = crate::yaml_fast::parse_fast(&file.text) {
-        documents
     } else {
-        match serde_saphyr::from_multiple_with_options(&file.text, yaml_options()) {
-            Ok(documents) => documents,
-            // parse_rendered words the error (line of the output, the line itself).
-            Err(_) => return render::parse_rendered(&file.text, &file.source).map(Some),
-        }
+        render::read_documents(&file.text, &file.source)?
     };
     let documents: Vec<Value> = documents.into_iter().filter(|d| !d.is_null()).collect();
     let is_object = |d: &Value| d["apiVersion"].is_string() && d["kind"].is_string();
