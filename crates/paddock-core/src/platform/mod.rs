@@ -164,19 +164,29 @@ pub fn typed_values(stack: &Stack, user: &Node) -> Result<model::Values, Diagnos
 /// (the key falls back to its default) and the rest is read again.
 pub fn typed_values_all(stack: &Stack, user: &Node) -> Result<model::Values, Diagnostics> {
     match typed_values_lenient(stack, user) {
-        (Some(values), problems) if problems.is_empty() => Ok(values),
-        (_, problems) => Err(Diagnostics(problems)),
+        (Some(values), problems, _) if problems.is_empty() => Ok(values),
+        (_, problems, _) => Err(Diagnostics(problems)),
     }
 }
 
 /// The typed values with every located problem of the user's values set aside (those keys
-/// keep their defaults), and the problems; `None` when a problem could not be set aside.
-fn typed_values_lenient(stack: &Stack, user: &Node) -> (Option<model::Values>, Vec<Diagnostic>) {
+/// keep their defaults), the problems, and the warnings of [`set_aside_unsupported`]; `None`
+/// when a problem could not be set aside.
+fn typed_values_lenient(
+    stack: &Stack,
+    user: &Node,
+) -> (Option<model::Values>, Vec<Diagnostic>, Vec<String>) {
     let mut user = user.clone();
     let mut problems = Vec::new();
     loop {
-        match typed_values_once(stack, &user) {
-            Ok(values) => return (Some(values), problems),
+        let mut notes = Vec::new();
+        let attempt = set_aside_unsupported(&user, &mut notes).and_then(|supported| {
+            let mut full = stack.defaults.clone();
+            values::merge_into(&mut full, supported);
+            values::from_node(&full)
+        });
+        match attempt {
+            Ok(values) => return (Some(values), problems, notes),
             Err(problem) => {
                 let from_user = problem
                     .origin
@@ -190,18 +200,11 @@ fn typed_values_lenient(stack: &Stack, user: &Node) -> (Option<model::Values>, V
                         .is_some_and(|path| user.remove_path(path));
                 problems.push(problem);
                 if !set_aside {
-                    return (None, problems);
+                    return (None, problems, notes);
                 }
             }
         }
     }
-}
-
-/// One attempt of [`typed_values`]: stops at the first problem.
-fn typed_values_once(stack: &Stack, user: &Node) -> Result<model::Values, Diagnostic> {
-    let mut full = stack.defaults.clone();
-    values::merge_into(&mut full, set_aside_unsupported(user, &mut Vec::new())?);
-    values::from_node(&full)
 }
 
 /// Whether a value asks for nothing: null, false, an empty string, mapping or list, or a
@@ -294,12 +297,10 @@ pub fn render_platform(
     let user = user_values(sources, read_file)?;
     // Type problems and the checks' problems are reported together: the checks run on the
     // values with the mistyped keys set aside.
-    let (typed, mut problems) = typed_values_lenient(&stack, &user);
+    let (typed, mut problems, mut warnings) = typed_values_lenient(&stack, &user);
     let Some(mut typed) = typed else {
         return Err(Diagnostics(problems));
     };
-    let mut warnings = Vec::new();
-    set_aside_unsupported(&user, &mut warnings)?;
     match checks::check(&typed, &user) {
         Ok(notes) => warnings.extend(notes),
         Err(more) => problems.extend(more.0),
