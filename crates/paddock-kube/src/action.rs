@@ -143,6 +143,27 @@ pub struct Outcome {
     pub warnings: Vec<String>,
 }
 
+impl Outcome {
+    /// The figures for a one-line report: `revision 3 (12 objects, 2 changed, 1 deleted)`, or
+    /// for a release that already matched `up to date at revision 3 (12 objects checked)`.
+    pub fn describe(&self) -> String {
+        let objects = self.applied.applied.len();
+        if self.unchanged {
+            format!(
+                "up to date at revision {} ({objects} objects checked)",
+                self.revision
+            )
+        } else {
+            format!(
+                "revision {} ({objects} objects, {} changed, {} deleted)",
+                self.revision,
+                self.applied.changed.len(),
+                self.pruned.deleted.len()
+            )
+        }
+    }
+}
+
 struct Prepared {
     manifests: ManifestSet,
     waves: Vec<Wave>,

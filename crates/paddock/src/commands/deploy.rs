@@ -181,25 +181,18 @@ async fn apply_release(
     let outcome = action::install_rendered(engine, release, &options, Mode::Install)
         .await
         .map_err(action::ActionError::into_diagnostics)?;
+    let release = format!("release {} of {}", options.release, custom::STACK);
     if outcome.unchanged {
         println!(
-            "release {} of {} in namespace {} is up to date at revision {} ({} objects checked)",
-            options.release,
-            custom::STACK,
+            "{release} in namespace {} is {}",
             engine.namespace(),
-            outcome.revision,
-            outcome.applied.applied.len()
+            outcome.describe()
         );
     } else {
         println!(
-            "deployed release {} of {} into namespace {}: revision {} ({} objects, {} changed, {} deleted)",
-            options.release,
-            custom::STACK,
+            "deployed {release} into namespace {}: {}",
             engine.namespace(),
-            outcome.revision,
-            outcome.applied.applied.len(),
-            outcome.applied.changed.len(),
-            outcome.pruned.deleted.len()
+            outcome.describe()
         );
     }
     Ok(())

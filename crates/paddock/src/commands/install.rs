@@ -23,24 +23,24 @@ pub fn run(args: &InstallArgs, mode: Mode) -> Result<(), Diagnostics> {
             .await
             .map_err(action::ActionError::into_diagnostics)?;
         report::warnings(&outcome.warnings);
-        let verb = if mode == Mode::Install { "installed" } else { "upgraded" };
+        let verb = if mode == Mode::Install {
+            "installed"
+        } else {
+            "upgraded"
+        };
         if outcome.unchanged {
             println!(
-                "release {} in namespace {} is up to date at revision {} ({} objects checked)",
+                "release {} in namespace {} is {}",
                 options.release,
                 engine.namespace(),
-                outcome.revision,
-                outcome.applied.applied.len()
+                outcome.describe()
             );
         } else {
             println!(
-                "{verb} release {} in namespace {}: revision {} ({} objects, {} changed, {} deleted)",
+                "{verb} release {} in namespace {}: {}",
                 options.release,
                 engine.namespace(),
-                outcome.revision,
-                outcome.applied.applied.len(),
-                outcome.applied.changed.len(),
-                outcome.pruned.deleted.len()
+                outcome.describe()
             );
         }
         Ok(())
