@@ -29,18 +29,7 @@ import sys
 import jinja2
 import yaml
 
-
-def die(msg):
-    print(f"render_services: {msg}", file=sys.stderr)
-    sys.exit(2)
-
-
-def load_yaml(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
-    except (OSError, yaml.YAMLError) as e:
-        die(f"{path}: {e}")
+from common import deep_merge, die, load_yaml
 
 
 class PyDict(dict):
@@ -56,15 +45,6 @@ def wrap(value):
     if isinstance(value, list):
         return [wrap(v) for v in value]
     return value
-
-
-def deep_merge(base, override):
-    if isinstance(base, dict) and isinstance(override, dict):
-        out = dict(base)
-        for k, v in override.items():
-            out[k] = deep_merge(base[k], v) if k in base else v
-        return out
-    return override
 
 
 def is_for_kubernetes(spec):

@@ -26,28 +26,7 @@ import sys
 
 import yaml
 
-
-def die(msg):
-    print(f"render_stack: {msg}", file=sys.stderr)
-    sys.exit(2)
-
-
-def load_yaml(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return yaml.safe_load(f)
-    except (OSError, yaml.YAMLError) as e:
-        die(f"{path}: {e}")
-
-
-def deep_merge(base, override):
-    """Helm semantics: maps merge key by key, anything else replaces."""
-    if isinstance(base, dict) and isinstance(override, dict):
-        out = dict(base)
-        for k, v in override.items():
-            out[k] = deep_merge(base[k], v) if k in base else v
-        return out
-    return override
+from common import deep_merge, die, load_yaml
 
 
 def b64encode(value):

@@ -87,18 +87,7 @@ fn kubernetes_validate_strict_accepts_every_rendered_case() {
     )
     .unwrap();
     paths.push(json);
-    let out = Command::new(python)
-        .arg(repo_root().join("scripts/k8s-crosscheck.py"))
-        .args(&paths)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "kubernetes-validate --strict rejected paddock output:\n{report}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(report.contains(" 0 failed"), "{report}");
+    assert_kubernetes_validate_accepts(&python, &paths, "paddock template output");
 }
 
 /// Drops the STORAGE_URL env var from every container of a workload: paddock derives it
@@ -243,15 +232,21 @@ fn kubernetes_validate_strict_accepts_deploy_custom_output() {
         std::fs::write(&path, out.stdout).unwrap();
         paths.push(path);
     }
+    assert_kubernetes_validate_accepts(&python, &paths, "deploy custom output");
+}
+
+/// Runs scripts/k8s-crosscheck.py (`kubernetes-validate --strict`) on `paths` and fails the
+/// test unless every object of every file passes.
+fn assert_kubernetes_validate_accepts(python: &Path, paths: &[PathBuf], what: &str) {
     let out = Command::new(python)
         .arg(repo_root().join("scripts/k8s-crosscheck.py"))
-        .args(&paths)
+        .args(paths)
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "kubernetes-validate --strict rejected deploy custom output:\n{report}{}",
+        "kubernetes-validate --strict rejected {what}:\n{report}{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(report.contains(" 0 failed"), "{report}");
