@@ -57,17 +57,23 @@ impl Backend {
         }
     }
 
+    /// pachd's fixed port for this backend; `None` for the console, whose port is configurable.
+    fn pachd_port(self) -> Option<u16> {
+        match self {
+            Backend::Console => None,
+            Backend::PachdGrpc => Some(1650),
+            Backend::PachdS3 => Some(1600),
+            Backend::PachdIdentity => Some(1658),
+            Backend::PachdOidc => Some(1657),
+            Backend::PachdHttp => Some(1659),
+            Backend::PachdMetrics => Some(1656),
+        }
+    }
+
     /// The backend's port (console's follows `console.config.graphqlPort`).
     pub fn port(self, values: &Values) -> u16 {
-        match self {
-            Backend::Console => u16::try_from(values.console.config.graphql_port).unwrap_or(4000),
-            Backend::PachdGrpc => 1650,
-            Backend::PachdS3 => 1600,
-            Backend::PachdIdentity => 1658,
-            Backend::PachdOidc => 1657,
-            Backend::PachdHttp => 1659,
-            Backend::PachdMetrics => 1656,
-        }
+        self.pachd_port()
+            .unwrap_or_else(|| u16::try_from(values.console.config.graphql_port).unwrap_or(4000))
     }
 
     /// Name of the proxy container port that serves this backend directly.
@@ -85,15 +91,7 @@ impl Backend {
 
     /// The proxy container port that serves this backend directly.
     pub fn direct_container_port(self) -> u16 {
-        match self {
-            Backend::Console => 4000,
-            Backend::PachdGrpc => 1650,
-            Backend::PachdS3 => 1600,
-            Backend::PachdIdentity => 1658,
-            Backend::PachdOidc => 1657,
-            Backend::PachdHttp => 1659,
-            Backend::PachdMetrics => 1656,
-        }
+        self.pachd_port().unwrap_or(4000)
     }
 
     /// The `proxy.service.legacyPorts` key that exposes the direct port, if any.
