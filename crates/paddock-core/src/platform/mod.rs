@@ -294,24 +294,10 @@ pub fn render_platform(
         );
     }
     let stack = catalog::builtin_stack(STACK)?;
-    let user = user_values(sources, read_file)?;
-    // Type problems and the checks' problems are reported together: the checks run on the
-    // values with the mistyped keys set aside.
-    let (typed, mut problems, mut warnings) = typed_values_lenient(&stack, &user);
-    let Some(mut typed) = typed else {
-        return Err(Diagnostics(problems));
-    };
-    match checks::check(&typed, &user) {
-        Ok(notes) => warnings.extend(notes),
-        Err(more) => problems.extend(more.0),
-    }
-    if !problems.is_empty() {
-        return Err(Diagnostics(problems));
-    }
-    derive::fill_in(&mut typed);
-    let generated = generate_credentials(&stack, &options.generated)?;
+    let inputs = template_inputs(&stack, sources, &options.generated, read_file)?;
+    let mut warnings = inputs.warnings;
     let context = TemplateContext {
-        values: serde_json::to_value(&typed).map_err(|e| Diagnostic::failed(e.to_string()))?,
+        values: inputs.values_json,
         release: Release {
             name: options
                 .release
@@ -319,8 +305,8 @@ pub fn render_platform(
                 .unwrap_or_else(|| stack.meta.release.clone()),
             namespace: options.namespace.clone(),
         },
-        generated,
-        extra: crate::envoy::template_extra(&typed),
+        generated: inputs.generated,
+        extra: inputs.extra,
     };
     let manifests = render::render_stack(
         &stack,
@@ -336,8 +322,61 @@ pub fn render_platform(
     Ok(Rendered {
         manifests,
         warnings,
+        values: inputs.values,
+        user_values: inputs.user,
+    })
+}
+
+/// What a stack's templates are rendered from, besides the release: the values read, checked
+/// and completed, and the generated credentials and extras.
+#[derive(Debug)]
+pub struct TemplateInputs {
+    /// The user's values tree (origins kept), for records and messages.
+    pub user: Node,
+    /// The typed values, derived fields filled in.
+    pub values: model::Values,
+    /// The same values as the templates see them.
+    pub values_json: serde_json::Value,
+    /// Generated credentials (the `known` ones reused).
+    pub generated: IndexMap<String, String>,
+    /// Extras computed in Rust (the proxy's Envoy files).
+    pub extra: IndexMap<String, serde_json::Value>,
+    /// Warnings found on the way (keys without effect, ignored chart sections).
+    pub warnings: Vec<String>,
+}
+
+/// Reads `sources` for `stack`: layering, typing, checks (type problems and check problems
+/// reported together), derived fields, generated credentials and the Envoy extras. Used by
+/// `paddock template` and by the service catalog's built-in stack, so both render alike.
+pub fn template_inputs(
+    stack: &Stack,
+    sources: &ValueSources,
+    known: &IndexMap<String, String>,
+    read_file: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<TemplateInputs, Diagnostics> {
+    let user = user_values(sources, read_file)?;
+    // The checks run on the values with the mistyped keys set aside.
+    let (typed, mut problems, mut warnings) = typed_values_lenient(stack, &user);
+    let Some(mut typed) = typed else {
+        return Err(Diagnostics(problems));
+    };
+    match checks::check(&typed, &user) {
+        Ok(notes) => warnings.extend(notes),
+        Err(more) => problems.extend(more.0),
+    }
+    if !problems.is_empty() {
+        return Err(Diagnostics(problems));
+    }
+    derive::fill_in(&mut typed);
+    let values_json = serde_json::to_value(&typed)
+        .map_err(|e| Diagnostic::failed(format!("cannot convert values: {e}")))?;
+    Ok(TemplateInputs {
+        generated: generate_credentials(stack, known)?,
+        extra: crate::envoy::template_extra(&typed),
+        user,
         values: typed,
-        user_values: user,
+        values_json,
+        warnings,
     })
 }
 

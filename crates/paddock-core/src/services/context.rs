@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 
 use crate::catalog::Catalog;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::Diagnostics;
 use crate::platform::{self, ValueSources};
 use crate::render::{Release, TemplateContext};
 
@@ -41,15 +41,15 @@ pub fn template_context(
     let mut extra = IndexMap::new();
     let (values, generated, release) = match catalog.builtin_stack() {
         Some(stack) => {
-            let user = platform::user_values(&options.values, read_file)?;
-            let mut typed = platform::typed_values(stack, &user)?;
-            warnings.extend(platform::checks::check(&typed, &user)?);
-            platform::derive::fill_in(&mut typed);
-            extra = crate::envoy::template_extra(&typed);
-            let generated = platform::generate_credentials(stack, &options.generated)?;
-            let values = serde_json::to_value(&typed)
-                .map_err(|e| Diagnostic::failed(format!("cannot convert values: {e}")))?;
-            (values, generated, stack.meta.release.clone())
+            let inputs =
+                platform::template_inputs(stack, &options.values, &options.generated, read_file)?;
+            warnings.extend(inputs.warnings);
+            extra = inputs.extra;
+            (
+                inputs.values_json,
+                inputs.generated,
+                stack.meta.release.clone(),
+            )
         }
         None => {
             if !options.values.files.is_empty() || !options.values.set.is_empty() {
