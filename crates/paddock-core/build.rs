@@ -1,4 +1,5 @@
-//! Embeds the built-in stacks (the repository's `stacks/` folder) into the binary.
+//! Embeds the built-in stacks (the repository's `stacks/` folder) into the binary, and
+//! indexes the bundled Kubernetes schema so that start-up does not parse it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,70 @@ fn main() {
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("builtin_stacks.rs");
+    std::fs::write(dest, out).unwrap();
+    index_schema(&manifest_dir.join("schemas/k8s-v1.33-strict.json"));
+}
+
+/// Writes `schema_index.rs`: the bundle's version, every definition's name with the byte
+/// range of its (raw JSON) schema inside the bundle, sorted by name, and every
+/// `"<apiVersion>/<Kind>"` with the position of its definition in that list, sorted.
+fn index_schema(path: &Path) {
+    use serde_json::value::RawValue;
+    use std::collections::HashMap;
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = std::fs::read_to_string(path).unwrap();
+    let top: HashMap<&str, &RawValue> = serde_json::from_str(&text)
+        .unwrap_or_else(|err| panic!("{}: not valid JSON: {err}", path.display()));
+    let field = |name: &str| {
+        top.get(name)
+            .unwrap_or_else(|| panic!("{}: no \"{name}\" field", path.display()))
+            .get()
+    };
+    let version: &str = serde_json::from_str(field("version")).unwrap();
+    let defs: HashMap<&str, &RawValue> = serde_json::from_str(field("defs")).unwrap();
+    let kinds: HashMap<&str, &str> = serde_json::from_str(field("kinds")).unwrap();
+    let mut names: Vec<(&str, usize, usize)> = defs
+        .iter()
+        .map(|(name, raw)| {
+            let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+            (*name, start, start + raw.get().len())
+        })
+        .collect();
+    names.sort_unstable();
+    let position = |name: &str| {
+        names
+            .binary_search_by(|probe| probe.0.cmp(name))
+            .unwrap_or_else(|_| panic!("{}: kind names unknown definition {name}", path.display()))
+    };
+    let mut kind_list: Vec<(&str, usize)> = kinds
+        .iter()
+        .map(|(key, name)| (*key, position(name)))
+        .collect();
+    kind_list.sort_unstable();
+    let mut out = String::new();
+    writeln!(out, "/// Kubernetes version of the bundled schemas.").unwrap();
+    writeln!(out, "const INDEXED_VERSION: &str = {version:?};").unwrap();
+    writeln!(
+        out,
+        "/// Definition names, sorted, with the byte range of each schema in the bundle."
+    )
+    .unwrap();
+    writeln!(out, "static DEFINITIONS: &[(&str, u32, u32)] = &[").unwrap();
+    for (name, start, end) in &names {
+        writeln!(out, "    ({name:?}, {start}, {end}),").unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    writeln!(
+        out,
+        "/// `\"<apiVersion>/<Kind>\"`, sorted, with the position of its definition."
+    )
+    .unwrap();
+    writeln!(out, "static KINDS: &[(&str, u32)] = &[").unwrap();
+    for (key, id) in &kind_list {
+        writeln!(out, "    ({key:?}, {id}),").unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("schema_index.rs");
     std::fs::write(dest, out).unwrap();
 }
 

@@ -35,6 +35,51 @@ impl Manifest {
     pub fn id(&self) -> String {
         format!("{}/{}", self.kind(), self.name())
     }
+
+    /// Checks the object's names against Kubernetes' name rules and the object against its
+    /// schema: the problems found, and a warning when its kind has no bundled schema.
+    pub fn check(&self) -> (Vec<Diagnostic>, Option<String>) {
+        let mut problems = Vec::new();
+        for (at, problem) in crate::names::object_name_problems(&self.object) {
+            problems.push(
+                Diagnostic::bad_input(format!("{} at {at}: {problem}", self.id())).with_help(
+                    format!(
+                        "rendered from {}; Kubernetes would refuse this object",
+                        self.source
+                    ),
+                ),
+            );
+        }
+        let warning = match validate::validate_object(&self.object) {
+            Outcome::Valid => None,
+            Outcome::UnknownKind { api_version, kind } => Some(format!(
+                "{} ({}): no schema for {api_version} {kind} in Kubernetes {}; not validated",
+                self.id(),
+                self.source,
+                validate::KUBERNETES_VERSION
+            )),
+            Outcome::Invalid(violations) => {
+                for v in violations {
+                    let at = if v.path.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" at {}", v.path)
+                    };
+                    problems.push(
+                        Diagnostic::bad_input(format!(
+                            "{}{at}: {} (Kubernetes {} schema)",
+                            self.id(),
+                            v.message,
+                            validate::KUBERNETES_VERSION
+                        ))
+                        .with_help(format!("rendered from {}", self.source)),
+                    );
+                }
+                None
+            }
+        };
+        (problems, warning)
+    }
 }
 
 /// Helm's install order by kind; unknown kinds (custom resources) go last.
@@ -135,43 +180,9 @@ impl ManifestSet {
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
         for m in &self.items {
-            for (at, problem) in crate::names::object_name_problems(&m.object) {
-                problems.push(
-                    Diagnostic::bad_input(format!("{} at {at}: {problem}", m.id())).with_help(
-                        format!(
-                            "rendered from {}; Kubernetes would refuse this object",
-                            m.source
-                        ),
-                    ),
-                );
-            }
-            match validate::validate_object(&m.object) {
-                Outcome::Valid => {}
-                Outcome::UnknownKind { api_version, kind } => warnings.push(format!(
-                    "{} ({}): no schema for {api_version} {kind} in Kubernetes {}; not validated",
-                    m.id(),
-                    m.source,
-                    validate::KUBERNETES_VERSION
-                )),
-                Outcome::Invalid(violations) => {
-                    for v in violations {
-                        let at = if v.path.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" at {}", v.path)
-                        };
-                        problems.push(
-                            Diagnostic::bad_input(format!(
-                                "{}{at}: {} (Kubernetes {} schema)",
-                                m.id(),
-                                v.message,
-                                validate::KUBERNETES_VERSION
-                            ))
-                            .with_help(format!("rendered from {}", m.source)),
-                        );
-                    }
-                }
-            }
+            let (mut object_problems, warning) = m.check();
+            problems.append(&mut object_problems);
+            warnings.extend(warning);
         }
         if problems.is_empty() {
             Ok(warnings)
@@ -189,7 +200,7 @@ impl ManifestSet {
                     if i > 0 {
                         out.push_str("---\n");
                     }
-                    out.push_str(&yaml_out::to_yaml(&m.object));
+                    yaml_out::write_yaml(&m.object, &mut out);
                 }
                 Format::Json => {
                     out.push_str(&serde_json::to_string_pretty(&m.object).unwrap_or_default());

@@ -87,45 +87,87 @@ pub fn render_stack(
     only: &[String],
     order: Order,
 ) -> Result<ManifestSet, Diagnostic> {
-    let files = Arc::new(stack.files.clone());
-    let env = environment(files, strictness);
-    let ctx = minijinja::Value::from(minijinja::value::Serde(context));
-    let mut set = ManifestSet::default();
-    for service in stack.ordered_services()? {
-        if !only.is_empty() && !only.contains(&service.name) {
-            continue;
-        }
-        render_service(&env, service, &ctx, &mut set)?;
-    }
-    set.check_unique()?;
+    let renderer = StackRenderer::new(stack, strictness, only)?;
+    let mut set = renderer.render(context, parse_rendered)?;
     if order == Order::InstallByKind {
         set.sort_for_install();
     }
     Ok(set)
 }
 
-/// Renders one service's template-list, appending its objects to `set`.
-pub fn render_service(
-    env: &Environment<'static>,
-    service: &Service,
-    ctx: &minijinja::Value,
-    set: &mut ManifestSet,
-) -> Result<(), Diagnostic> {
-    for file in &service.spec.template_list {
-        let source = format!("{}/{file}.template", service.deploy_dir);
-        let text = render_file(env, &source, ctx)?;
-        if !(file.ends_with(".yaml") || file.ends_with(".yml") || file.ends_with(".json")) {
-            continue;
+/// One template a [`StackRenderer`] renders.
+#[derive(Debug)]
+struct TemplateFile<'s> {
+    /// The service it belongs to.
+    service: &'s Service,
+    /// Its path in the stack (`<service>/deploy/<file>.template`).
+    source: String,
+    /// Whether its output holds Kubernetes objects (a `.yaml`, `.yml` or `.json` file).
+    manifest: bool,
+}
+
+/// A stack's template environment and the templates its services render, in dependency
+/// order.
+pub struct StackRenderer<'s> {
+    env: Environment<'static>,
+    files: Vec<TemplateFile<'s>>,
+}
+
+impl<'s> StackRenderer<'s> {
+    /// The renderer of `only` (every service when empty), in dependency order.
+    pub fn new(
+        stack: &'s Stack,
+        strictness: Strictness,
+        only: &[String],
+    ) -> Result<StackRenderer<'s>, Diagnostic> {
+        let mut files = Vec::new();
+        for service in stack.ordered_services()? {
+            if !only.is_empty() && !only.contains(&service.name) {
+                continue;
+            }
+            for file in &service.spec.template_list {
+                files.push(TemplateFile {
+                    service,
+                    source: format!("{}/{file}.template", service.deploy_dir),
+                    manifest: file.ends_with(".yaml")
+                        || file.ends_with(".yml")
+                        || file.ends_with(".json"),
+                });
+            }
         }
-        for object in parse_rendered(&text, &source)? {
-            set.items.push(Manifest {
-                service: service.name.clone(),
-                source: source.clone(),
-                object,
-            });
-        }
+        Ok(StackRenderer {
+            env: environment(Arc::new(stack.files.clone()), strictness),
+            files,
+        })
     }
-    Ok(())
+
+    /// Renders every template with `context`, reading each manifest file's output with
+    /// `read(text, source)`; fails with the first error in render order.
+    pub fn render(
+        &self,
+        context: &TemplateContext,
+        read: impl Fn(&str, &str) -> Result<Vec<Value>, Diagnostic>,
+    ) -> Result<ManifestSet, Diagnostic> {
+        let ctx = minijinja::Value::from(minijinja::value::Serde(context));
+        let mut set = ManifestSet::default();
+        for file in &self.files {
+            let text = render_file(&self.env, &file.source, &ctx)?;
+            if !file.manifest {
+                continue;
+            }
+            set.items.extend(
+                read(&text, &file.source)?
+                    .into_iter()
+                    .map(|object| Manifest {
+                        service: file.service.name.clone(),
+                        source: file.source.clone(),
+                        object,
+                    }),
+            );
+        }
+        set.check_unique()?;
+        Ok(set)
+    }
 }
 
 /// Renders one template file to text, turning template errors into file:line diagnostics.

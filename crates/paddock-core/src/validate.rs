@@ -6,25 +6,26 @@
 //! `additionalProperties`, `items`, `required`, `enum`, `$ref`, `format`,
 //! `oneOf`). "Strict" means unknown fields are rejected.
 //!
-//! The bundled file is parsed on first use; each definition is kept as raw
-//! JSON and compiled into a `Node` tree only when a validated object first
-//! reaches it, so start-up stays cheap and repeated validation is a plain tree
-//! walk.
+//! The bundled file is never parsed as a whole: `build.rs` indexes it (each
+//! definition's name and byte range, and each kind's definition), and a
+//! definition is compiled from its raw JSON into a `Node` tree only when a
+//! validated object first reaches it, so start-up costs nothing and repeated
+//! validation is a plain tree walk.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
 /// Kubernetes version the bundled schemas describe.
-pub const KUBERNETES_VERSION: &str = "1.33.0";
+pub const KUBERNETES_VERSION: &str = INDEXED_VERSION;
 
 /// The generated schema bundle (see `scripts/gen-k8s-schema.py`).
 const BUNDLED_SCHEMA: &str = include_str!("../schemas/k8s-v1.33-strict.json");
+
+// `INDEXED_VERSION`, `DEFINITIONS` and `KINDS`, written by build.rs from the bundle.
+include!(concat!(env!("OUT_DIR"), "/schema_index.rs"));
 
 /// Minimum Jaro-Winkler similarity for a "did you mean" suggestion.
 const SUGGESTION_THRESHOLD: f64 = 0.8;
@@ -72,7 +73,7 @@ pub fn validate_object(object: &Value) -> Outcome {
         return Outcome::Invalid(header);
     };
     let bundle = bundle();
-    let Some(&id) = bundle.kinds.get(format!("{api_version}/{kind}").as_str()) else {
+    let Some(id) = kind_definition(&format!("{api_version}/{kind}")) else {
         return Outcome::UnknownKind {
             api_version: api_version.to_owned(),
             kind: kind.to_owned(),
@@ -123,24 +124,25 @@ fn header_field<'v>(
     }
 }
 
-/// The parsed bundle, created on first use.
+/// The bundle's definitions, created on first use (nothing is parsed until validated).
 fn bundle() -> &'static Bundle {
     static BUNDLE: OnceLock<Bundle> = OnceLock::new();
-    BUNDLE.get_or_init(|| Bundle::parse(BUNDLED_SCHEMA))
+    BUNDLE.get_or_init(Bundle::from_index)
 }
 
-/// On-disk shape of the bundled schema file.
-#[derive(Deserialize)]
-struct BundleFile<'a> {
-    /// Kubernetes version of the schemas.
-    #[serde(borrow)]
-    version: &'a str,
-    /// `"<apiVersion>/<Kind>"` to definition name.
-    #[serde(borrow)]
-    kinds: HashMap<&'a str, &'a str>,
-    /// Definition name to (still unparsed) schema.
-    #[serde(borrow)]
-    defs: HashMap<&'a str, &'a RawValue>,
+/// Position in [`DEFINITIONS`] of the definition named `name`.
+fn definition_position(name: &str) -> Option<usize> {
+    DEFINITIONS
+        .binary_search_by(|(probe, _, _)| (*probe).cmp(name))
+        .ok()
+}
+
+/// Position in [`DEFINITIONS`] of the schema for `"<apiVersion>/<Kind>"`.
+fn kind_definition(key: &str) -> Option<usize> {
+    KINDS
+        .binary_search_by(|(probe, _)| (*probe).cmp(key))
+        .ok()
+        .map(|found| KINDS[found].1 as usize)
 }
 
 /// One definition: its raw JSON and, once used, its compiled form.
@@ -148,59 +150,36 @@ struct Definition {
     /// Definition name, for error messages.
     name: &'static str,
     /// The schema as stored in the bundle.
-    raw: &'static RawValue,
+    raw: &'static str,
     /// Compiled schema, filled on first use.
     compiled: OnceLock<Node>,
 }
 
-/// All definitions plus the kind index.
+/// All definitions, in the order of [`DEFINITIONS`].
 struct Bundle {
-    /// Definition name to index into `definitions`.
-    index: HashMap<&'static str, usize>,
     /// Definitions, compiled lazily.
     definitions: Vec<Definition>,
-    /// `"<apiVersion>/<Kind>"` to index into `definitions`.
-    kinds: HashMap<&'static str, usize>,
 }
 
 impl Bundle {
-    /// Splits the bundle file into raw definitions (no schema is compiled yet).
-    fn parse(text: &'static str) -> Bundle {
-        let file: BundleFile<'static> = serde_json::from_str(text)
-            .unwrap_or_else(|err| panic!("bundled Kubernetes schema is not valid: {err}"));
-        debug_assert_eq!(file.version, KUBERNETES_VERSION, "bundled schema version");
-        let mut index = HashMap::with_capacity(file.defs.len());
-        let mut definitions = Vec::with_capacity(file.defs.len());
-        for (name, raw) in file.defs {
-            index.insert(name, definitions.len());
-            definitions.push(Definition {
+    /// Points each definition at its raw schema (no schema is parsed or compiled yet).
+    fn from_index() -> Bundle {
+        let definitions = DEFINITIONS
+            .iter()
+            .map(|&(name, start, end)| Definition {
                 name,
-                raw,
+                raw: &BUNDLED_SCHEMA[start as usize..end as usize],
                 compiled: OnceLock::new(),
-            });
-        }
-        let kinds = file
-            .kinds
-            .into_iter()
-            .map(|(key, name)| match index.get(name) {
-                Some(&id) => (key, id),
-                None => {
-                    panic!("bundled Kubernetes schema: kind {key} names unknown definition {name}")
-                }
             })
             .collect();
-        Bundle {
-            index,
-            definitions,
-            kinds,
-        }
+        Bundle { definitions }
     }
 
     /// Returns the compiled definition `id`, compiling it on first use.
     fn node(&self, id: usize) -> &Node {
         let definition = &self.definitions[id];
         definition.compiled.get_or_init(|| {
-            compile(definition.raw.get(), &self.index).unwrap_or_else(|err| {
+            compile(definition.raw, &definition_position).unwrap_or_else(|err| {
                 panic!("bundled Kubernetes schema {}: {err}", definition.name)
             })
         })
@@ -292,10 +271,13 @@ impl Node {
     }
 }
 
-/// Compiles one schema from JSON text; `$ref` names are resolved through `index`.
-fn compile(text: &str, index: &HashMap<&'static str, usize>) -> Result<Node, serde_json::Error> {
+/// Resolves a `$ref` name to a definition's position.
+type Resolve<'r> = &'r dyn Fn(&str) -> Option<usize>;
+
+/// Compiles one schema from JSON text; `$ref` names are resolved through `resolve`.
+fn compile(text: &str, resolve: Resolve<'_>) -> Result<Node, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let node = SchemaSeed { index }.deserialize(&mut deserializer)?;
+    let node = SchemaSeed { resolve }.deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(node)
 }
@@ -316,8 +298,8 @@ const KEYWORDS: &[&str] = &[
 /// Deserializes a schema object straight into a [`Node`] (no intermediate `Value`).
 #[derive(Clone, Copy)]
 struct SchemaSeed<'i> {
-    /// Definition name to index, for `$ref`.
-    index: &'i HashMap<&'static str, usize>,
+    /// Definition name to position, for `$ref`.
+    resolve: Resolve<'i>,
 }
 
 impl<'de> DeserializeSeed<'de> for SchemaSeed<'_> {
@@ -342,11 +324,9 @@ impl<'de> Visitor<'de> for SchemaSeed<'_> {
                 "type" => node.types = map.next_value_seed(TypesSeed)?,
                 "$ref" => {
                     let name = map.next_value::<&'de str>()?;
-                    let id = self
-                        .index
-                        .get(name)
+                    let id = (self.resolve)(name)
                         .ok_or_else(|| A::Error::custom(format!("unresolved $ref {name}")))?;
-                    node.reference = Some(*id);
+                    node.reference = Some(id);
                 }
                 "properties" => node.properties = map.next_value_seed(PropertiesSeed(self))?,
                 "additionalProperties" => {
@@ -872,9 +852,8 @@ mod tests {
     }
 
     #[test]
-    fn bundle_matches_the_declared_version() {
-        let file: BundleFile<'static> = serde_json::from_str(BUNDLED_SCHEMA).unwrap();
-        assert_eq!(file.version, KUBERNETES_VERSION);
+    fn bundle_has_the_kinds_paddock_renders() {
+        assert_eq!(KUBERNETES_VERSION, "1.33.0");
         for key in [
             "apps/v1/Deployment",
             "apps/v1/StatefulSet",
@@ -889,9 +868,28 @@ mod tests {
             "batch/v1/Job",
             "autoscaling/v2/HorizontalPodAutoscaler",
         ] {
-            assert!(bundle().kinds.contains_key(key), "{key}");
+            assert!(kind_definition(key).is_some(), "{key}");
         }
-        assert!(!bundle().kinds.keys().any(|key| key.ends_with("List")));
+        assert!(!KINDS.iter().any(|(key, _)| key.ends_with("List")));
+    }
+
+    #[test]
+    fn build_time_index_matches_the_bundle() {
+        let file: Value = serde_json::from_str(BUNDLED_SCHEMA).unwrap();
+        assert_eq!(file["version"].as_str(), Some(KUBERNETES_VERSION));
+        let defs = file["defs"].as_object().unwrap();
+        assert_eq!(defs.len(), DEFINITIONS.len());
+        for (name, start, end) in DEFINITIONS {
+            let raw: Value =
+                serde_json::from_str(&BUNDLED_SCHEMA[*start as usize..*end as usize]).unwrap();
+            assert_eq!(defs[*name], raw, "{name}");
+        }
+        let kinds = file["kinds"].as_object().unwrap();
+        assert_eq!(kinds.len(), KINDS.len());
+        for (key, name) in kinds {
+            let id = kind_definition(key).unwrap();
+            assert_eq!(Some(DEFINITIONS[id].0), name.as_str(), "{key}");
+        }
     }
 
     #[test]
@@ -1213,7 +1211,7 @@ mod tests {
     fn enum_lists_allowed_values() {
         let schema =
             r#"{"type": ["string", "null"], "enum": ["ClusterIP", "NodePort", "LoadBalancer"]}"#;
-        let node = compile(schema, &HashMap::new()).unwrap();
+        let node = compile(schema, &|_| None).unwrap();
         let mut checker = Checker {
             bundle: bundle(),
             path: "spec.type".to_owned(),
@@ -1234,7 +1232,7 @@ mod tests {
 
     #[test]
     fn compiler_rejects_what_it_does_not_understand() {
-        let index = HashMap::from([("known", 0)]);
+        let index = |name: &str| (name == "known").then_some(0);
         assert!(compile(r#"{"$ref": "known", "type": "string"}"#, &index).is_ok());
         for schema in [
             r#"{"$ref": "missing"}"#,
@@ -1388,7 +1386,7 @@ mod tests {
             .count();
         let reparse = best(
             20,
-            Box::new(|| drop(std::hint::black_box(Bundle::parse(BUNDLED_SCHEMA)))),
+            Box::new(|| drop(std::hint::black_box(Bundle::from_index()))),
         );
         let used: Vec<usize> = (0..bundle.definitions.len())
             .filter(|&id| bundle.definitions[id].compiled.get().is_some())
@@ -1396,16 +1394,16 @@ mod tests {
         let recompile_used = best(
             20,
             Box::new(|| {
-                let fresh = Bundle::parse(BUNDLED_SCHEMA);
-                for name in used.iter().map(|&id| bundle.definitions[id].name) {
-                    fresh.node(fresh.index[name]);
+                let fresh = Bundle::from_index();
+                for &id in &used {
+                    fresh.node(id);
                 }
             }),
         );
         let compile_all = best(
             5,
             Box::new(|| {
-                let fresh = Bundle::parse(BUNDLED_SCHEMA);
+                let fresh = Bundle::from_index();
                 for id in 0..fresh.definitions.len() {
                     fresh.node(id);
                 }

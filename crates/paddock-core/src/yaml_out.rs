@@ -6,15 +6,20 @@ use serde_json::Value;
 /// Writes one value as a YAML document body (no `---`).
 pub fn to_yaml(value: &Value) -> String {
     let mut out = String::with_capacity(4096);
+    write_yaml(value, &mut out);
+    out
+}
+
+/// Appends one value as a YAML document body (no `---`) to `out`.
+pub fn write_yaml(value: &Value, out: &mut String) {
     match value {
-        Value::Object(map) if !map.is_empty() => emit_map(map, 0, &mut out),
-        Value::Array(items) if !items.is_empty() => emit_list(items, 0, &mut out),
+        Value::Object(map) if !map.is_empty() => emit_map(map, 0, out),
+        Value::Array(items) if !items.is_empty() => emit_list(items, 0, out),
         scalar => {
-            emit_scalar(scalar, 0, &mut out);
+            emit_scalar(scalar, 0, out);
             out.push('\n');
         }
     }
-    out
 }
 
 fn pad(out: &mut String, indent: usize) {
@@ -94,12 +99,32 @@ fn emit_scalar(value: &Value, block_indent: usize, out: &mut String) {
     }
 }
 
+/// Whether a literal block (`|`) reads back as `s`: several lines, none ending in a space,
+/// the first not starting with whitespace, and no control characters but line feeds.
 fn is_literal_block_safe(s: &str) -> bool {
-    s.contains('\n')
-        && !s.starts_with([' ', '\t', '\n'])
-        && s.chars()
-            .all(|c| c == '\n' || (!c.is_control() && c != '\u{feff}'))
-        && s.lines().all(|line| !line.ends_with([' ', '\t']))
+    let bytes = s.as_bytes();
+    if matches!(bytes.first(), None | Some(b' ' | b'\t' | b'\n')) {
+        return false;
+    }
+    let mut lines = 1;
+    let mut previous = 0u8;
+    for &b in bytes {
+        if b == b'\n' {
+            if previous == b' ' {
+                return false;
+            }
+            lines += 1;
+        } else if b < 0x20 || b == 0x7f {
+            return false;
+        }
+        previous = b;
+    }
+    previous != b' '
+        && lines > 1
+        && (s.is_ascii()
+            || !s
+                .chars()
+                .any(|c| (c != '\n' && c.is_control()) || c == '\u{feff}'))
 }
 
 fn emit_literal_block(s: &str, indent: usize, out: &mut String) {
@@ -238,6 +263,51 @@ mod tests {
         );
         assert!(out.contains("  nonl: |-\n    a\n    b\n"), "{out}");
         assert_eq!(roundtrip(&v), v);
+    }
+
+    /// The definition [`is_literal_block_safe`] implements byte by byte.
+    fn literal_block_safe_by_definition(s: &str) -> bool {
+        s.contains('\n')
+            && !s.starts_with([' ', '\t', '\n'])
+            && s.chars()
+                .all(|c| c == '\n' || (!c.is_control() && c != '\u{feff}'))
+            && s.lines().all(|line| !line.ends_with([' ', '\t']))
+    }
+
+    #[test]
+    fn literal_block_safety_follows_its_definition() {
+        for s in [
+            "",
+            "a",
+            "a\n",
+            "\na",
+            " a\nb",
+            "\ta\nb",
+            "a \nb",
+            "a\nb ",
+            "a\tb\nc",
+            "a\nb\t",
+            "a\r\nb",
+            "a\u{85}\nb",
+            "a\u{feff}\nb",
+            "a\u{7f}\nb",
+            "é\nü ✓",
+            "a\n\n",
+            "a\n \n",
+        ] {
+            assert_eq!(
+                is_literal_block_safe(s),
+                literal_block_safe_by_definition(s),
+                "{s:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn literal_block_safety_agrees_on_random_text(s in "[a \t\n\r\u{85}\u{feff}é]{0,12}") {
+            proptest::prop_assert_eq!(is_literal_block_safe(&s), literal_block_safe_by_definition(&s));
+        }
     }
 
     #[test]

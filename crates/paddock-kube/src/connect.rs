@@ -49,7 +49,13 @@ pub async fn config(options: &ConnectOptions) -> Result<kube::Config, EngineErro
 
 /// Connects: a client for `options`.
 pub async fn client(options: &ConnectOptions) -> Result<kube::Client, EngineError> {
-    let config = config(options).await?;
+    client_for(config(options).await?)
+}
+
+/// A client for `config`, with the crypto provider installed first (commands that never
+/// connect never load TLS).
+pub fn client_for(config: kube::Config) -> Result<kube::Client, EngineError> {
+    crate::install_crypto_provider();
     kube::Client::try_from(config).map_err(|e| EngineError::Connect(e.to_string()))
 }
 

@@ -103,9 +103,7 @@ impl Engine {
         let ns = namespace
             .map(str::to_owned)
             .unwrap_or_else(|| config.default_namespace.clone());
-        let client =
-            kube::Client::try_from(config).map_err(|e| EngineError::Connect(e.to_string()))?;
-        Ok(Engine::new(client, ns))
+        Ok(Engine::new(connect::client_for(config)?, ns))
     }
 
     /// The namespace releases live in.

@@ -7,8 +7,6 @@ mod report;
 use clap::Parser;
 
 fn main() {
-    // One rustls crypto provider for the whole process, before any client exists.
-    paddock_kube::install_crypto_provider();
     let cli = cli::Cli::parse();
     let code = match commands::run(cli) {
         Ok(()) => 0,

@@ -14,14 +14,12 @@ pub mod record;
 pub mod resources;
 pub mod summary;
 
-use std::sync::Arc;
-
 use indexmap::IndexMap;
 
 use crate::catalog::{self, Stack};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::manifest::{Manifest, ManifestSet};
-use crate::render::{self, Release, Strictness, TemplateContext};
+use crate::manifest::ManifestSet;
+use crate::render::{self, Release, StackRenderer, Strictness, TemplateContext};
 use crate::values;
 
 use checks::ReadFile;
@@ -57,9 +55,6 @@ pub fn default_config() -> Result<Config, Diagnostic> {
 /// Renders `deploy custom`: checks the flags, builds the config, renders and validates.
 pub fn render_custom(flags: &CustomFlags, read_file: ReadFile) -> Result<Rendered, Diagnostics> {
     let stack = catalog::builtin_stack(STACK)?;
-    let mut config: Config = values::from_node(&stack.defaults)?;
-    let checked = checks::check_custom(flags, read_file)?;
-    flags::apply_custom(&mut config, flags, checked.volume_size, checked.tls);
     let only: Vec<String> = if flags.dashboard_only {
         vec!["dash".into()]
     } else if flags.no_dashboard {
@@ -71,9 +66,13 @@ pub fn render_custom(flags: &CustomFlags, read_file: ReadFile) -> Result<Rendere
     } else {
         Vec::new()
     };
+    let mut config: Config = values::from_node(&stack.defaults)?;
+    let checked = checks::check_custom(flags, read_file)?;
+    flags::apply_custom(&mut config, flags, checked.volume_size, checked.tls);
     let derived = derive::derive(&config)?;
+    let renderer = StackRenderer::new(&stack, Strictness::Strict, &only)?;
     let (manifests, mut warnings) =
-        render_config(&stack, &config, &derived, &flags.namespace, &only)?;
+        render_config(&renderer, &stack, &config, &derived, &flags.namespace)?;
     let summary = summary::describe_custom(&config, &derived, &flags.namespace, &manifests);
     let mut all = checked.warnings;
     all.append(&mut warnings);
@@ -92,13 +91,9 @@ pub fn render_storage(flags: &StorageFlags, read_file: ReadFile) -> Result<Rende
     let credentials = checks::check_storage(flags, read_file)?;
     flags::apply_storage(&mut config, flags, credentials);
     let derived = derive::derive(&config)?;
-    let (manifests, warnings) = render_config(
-        &stack,
-        &config,
-        &derived,
-        &flags.namespace,
-        &["storage".into()],
-    )?;
+    let renderer = StackRenderer::new(&stack, Strictness::Strict, &["storage".into()])?;
+    let (manifests, warnings) =
+        render_config(&renderer, &stack, &config, &derived, &flags.namespace)?;
     let summary = vec![
         format!("stack pachyderm-1.9 into namespace {}", flags.namespace),
         summary::describe_object_store(&config.object_store),
@@ -112,14 +107,14 @@ pub fn render_storage(flags: &StorageFlags, read_file: ReadFile) -> Result<Rende
     })
 }
 
-/// Renders the given services of the stack (all when `only` is empty) in pachctl's order and
-/// validates them; returns the objects and the validator's warnings.
+/// Renders the renderer's services of `stack` in pachctl's order and validates them;
+/// returns the objects and the validator's warnings.
 pub fn render_config(
+    renderer: &StackRenderer<'_>,
     stack: &Stack,
     config: &Config,
     derived: &derive::Derived,
     namespace: &str,
-    only: &[String],
 ) -> Result<(ManifestSet, Vec<String>), Diagnostics> {
     let to_json = |v: Result<serde_json::Value, serde_json::Error>| {
         v.map_err(|e| Diagnostic::failed(format!("cannot serialize the config: {e}")))
@@ -136,45 +131,20 @@ pub fn render_config(
             to_json(serde_json::to_value(derived))?,
         )]),
     };
-    let mut manifests = render_services(stack, &context, only)?;
+    let mut manifests = renderer.render(&context, read_documents)?;
     sort_for_printing(&mut manifests);
     let warnings = manifests.validate()?;
     Ok((manifests, warnings))
 }
 
-/// Renders the given services (all when `only` is empty) in dependency order, exactly as
-/// [`render::render_stack`] with [`Order::AsRendered`] does — same environment, same templates,
-/// strict undefined — except for reading the results: this stack's templates write JSON
-/// documents (which are YAML too) separated by `---` lines, read here with a JSON parser, many
-/// times faster than the YAML reader. Output that is not such JSON goes to the YAML reader.
-pub fn render_services(
-    stack: &Stack,
-    context: &TemplateContext,
-    only: &[String],
-) -> Result<ManifestSet, Diagnostic> {
-    let env = render::environment(Arc::new(stack.files.clone()), Strictness::Strict);
-    let ctx = minijinja::Value::from(minijinja::value::Serde(context));
-    let mut set = ManifestSet::default();
-    for service in stack.ordered_services()? {
-        if !only.is_empty() && !only.contains(&service.name) {
-            continue;
-        }
-        for file in &service.spec.template_list {
-            let source = format!("{}/{file}.template", service.deploy_dir);
-            let text = render::render_file(&env, &source, &ctx)?;
-            let objects = match json_documents(&text) {
-                Some(objects) => objects,
-                None => render::parse_rendered(&text, &source)?,
-            };
-            set.items.extend(objects.into_iter().map(|object| Manifest {
-                service: service.name.clone(),
-                source: source.clone(),
-                object,
-            }));
-        }
+/// Reads one template's output: this stack's templates write JSON documents (which are YAML
+/// too) separated by `---` lines, read here with a JSON parser, many times faster than the
+/// YAML reader. Output that is not such JSON goes to the YAML reader.
+pub fn read_documents(text: &str, source: &str) -> Result<Vec<serde_json::Value>, Diagnostic> {
+    match json_documents(text) {
+        Some(objects) => Ok(objects),
+        None => render::parse_rendered(text, source),
     }
-    set.check_unique()?;
-    Ok(set)
 }
 
 /// The objects of a `---`-separated stream of JSON documents, or `None` when `text` is not one.
@@ -260,7 +230,10 @@ mod tests {
                 serde_json::to_value(&derived).unwrap(),
             )]),
         };
-        let fast = render_services(&stack, &context, &[]).unwrap();
+        let fast = StackRenderer::new(&stack, Strictness::Strict, &[])
+            .unwrap()
+            .render(&context, read_documents)
+            .unwrap();
         let yaml = render::render_stack(
             &stack,
             &context,
@@ -277,7 +250,9 @@ mod tests {
         let stack = catalog::builtin_stack(STACK).unwrap();
         let config = default_config().unwrap();
         let derived = derive::derive(&config).unwrap();
-        let (set, warnings) = render_config(&stack, &config, &derived, "default", &[]).unwrap();
+        let renderer = StackRenderer::new(&stack, Strictness::Strict, &[]).unwrap();
+        let (set, warnings) =
+            render_config(&renderer, &stack, &config, &derived, "default").unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         let ids: Vec<String> = set.items.iter().map(|m| m.id()).collect();
         assert_eq!(

@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 use crate::catalog::{self, Stack};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::ManifestSet;
-use crate::render::{self, Order, Release, Strictness, TemplateContext};
+use crate::render::{self, Release, StackRenderer, Strictness, TemplateContext};
 use crate::values::{self, Node, SetKind};
 
 /// The built-in stack this front-end renders.
@@ -294,6 +294,7 @@ pub fn render_platform(
         );
     }
     let stack = catalog::builtin_stack(STACK)?;
+    let renderer = StackRenderer::new(&stack, Strictness::Strict, &[])?;
     let inputs = template_inputs(&stack, sources, &options.generated, read_file)?;
     let mut warnings = inputs.warnings;
     let context = TemplateContext {
@@ -308,13 +309,8 @@ pub fn render_platform(
         generated: inputs.generated,
         extra: inputs.extra,
     };
-    let manifests = render::render_stack(
-        &stack,
-        &context,
-        Strictness::Strict,
-        &[],
-        Order::InstallByKind,
-    )?;
+    let mut manifests = renderer.render(&context, render::parse_rendered)?;
+    manifests.sort_for_install();
     if options.validate {
         warnings.extend(manifests.validate()?);
     }

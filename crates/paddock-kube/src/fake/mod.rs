@@ -89,7 +89,7 @@ impl FakeApiServer {
             .await
             .expect("fake config");
         config.read_timeout = Some(Duration::from_secs(5));
-        kube::Client::try_from(config).expect("fake client")
+        crate::connect::client_for(config).expect("fake client")
     }
 
     /// Sets how long the object named `name` (any kind) takes to become ready; `None`: never.
