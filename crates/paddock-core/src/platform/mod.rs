@@ -310,6 +310,9 @@ pub fn render_platform(
         extra: inputs.extra,
     };
     let mut manifests = renderer.render(&context, render::parse_rendered)?;
+    // The compiled templates and the context are done with: validation and output reuse
+    // their memory instead of touching new pages.
+    drop((renderer, context));
     manifests.sort_for_install();
     if options.validate {
         warnings.extend(manifests.validate()?);
