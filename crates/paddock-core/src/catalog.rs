@@ -9,6 +9,7 @@ mod graph;
 mod roots;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -126,8 +127,8 @@ pub struct Stack {
     pub meta: StackMeta,
     /// Default values (values.yaml at the stack root).
     pub defaults: Node,
-    /// Every file of the stack.
-    pub files: FileTree,
+    /// Every file of the stack (shared with the template environments that read it).
+    pub files: Arc<FileTree>,
     /// Services by name, in discovery order (sorted by path).
     pub services: IndexMap<String, Service>,
     /// Non-fatal notes found while loading (unknown service.yaml keys, ...).
@@ -219,7 +220,7 @@ impl Stack {
         let stack = Stack {
             meta,
             defaults,
-            files,
+            files: Arc::new(files),
             services,
             warnings,
         };

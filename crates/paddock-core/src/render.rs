@@ -136,7 +136,7 @@ impl<'s> StackRenderer<'s> {
             }
         }
         Ok(StackRenderer {
-            env: environment(Arc::new(stack.files.clone()), strictness),
+            env: environment(Arc::clone(&stack.files), strictness),
             files,
         })
     }

@@ -114,7 +114,7 @@ fn rendered_texts(sources: &ValueSources) -> Option<Vec<(String, String)>> {
         generated: platform::generate_credentials(&stack, &IndexMap::new()).unwrap(),
         extra: paddock_core::envoy::template_extra(&typed),
     };
-    let env = render::environment(Arc::new(stack.files.clone()), Strictness::Strict);
+    let env = render::environment(Arc::clone(&stack.files), Strictness::Strict);
     let ctx = minijinja::Value::from(minijinja::value::Serde(&context));
     let mut texts = Vec::new();
     for service in stack.ordered_services().unwrap() {

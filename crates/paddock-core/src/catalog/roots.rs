@@ -57,7 +57,7 @@ impl ServiceRoot {
         let stack = builtin_stack(name)?;
         Ok(ServiceRoot {
             label: format!("<built-in>/{name}"),
-            files: Arc::new(stack.files.clone()),
+            files: Arc::clone(&stack.files),
             kind: RootKind::Builtin(Box::new(stack)),
         })
     }
