@@ -59,29 +59,25 @@ fn index_schema(path: &Path) {
         .map(|(key, name)| (*key, position(name)))
         .collect();
     kind_list.sort_unstable();
-    let mut out = String::new();
-    writeln!(out, "/// Kubernetes version of the bundled schemas.").unwrap();
-    writeln!(out, "const INDEXED_VERSION: &str = {version:?};").unwrap();
-    writeln!(
-        out,
-        "/// Definition names, sorted, with the byte range of each schema in the bundle."
-    )
-    .unwrap();
-    writeln!(out, "static DEFINITIONS: &[(&str, u32, u32)] = &[").unwrap();
-    for (name, start, end) in &names {
-        writeln!(out, "    ({name:?}, {start}, {end}),").unwrap();
-    }
-    writeln!(out, "];").unwrap();
-    writeln!(
-        out,
-        "/// `\"<apiVersion>/<Kind>\"`, sorted, with the position of its definition."
-    )
-    .unwrap();
-    writeln!(out, "static KINDS: &[(&str, u32)] = &[").unwrap();
-    for (key, id) in &kind_list {
-        writeln!(out, "    ({key:?}, {id}),").unwrap();
-    }
-    writeln!(out, "];").unwrap();
+    let mut out = format!(
+        "/// Kubernetes version of the bundled schemas.\nconst INDEXED_VERSION: &str = {version:?};\n"
+    );
+    let definition_rows = names
+        .iter()
+        .map(|(name, start, end)| format!("({name:?}, {start}, {end})"));
+    write_table(
+        &mut out,
+        "Definition names, sorted, with the byte range of each schema in the bundle.",
+        "DEFINITIONS: &[(&str, u32, u32)]",
+        definition_rows,
+    );
+    let kind_rows = kind_list.iter().map(|(key, id)| format!("({key:?}, {id})"));
+    write_table(
+        &mut out,
+        "`\"<apiVersion>/<Kind>\"`, sorted, with the position of its definition.",
+        "KINDS: &[(&str, u32)]",
+        kind_rows,
+    );
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("schema_index.rs");
     std::fs::write(dest, out).unwrap();
 }
@@ -100,4 +96,13 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
             files.push((relative, path.to_string_lossy().into_owned()));
         }
     }
+}
+
+/// Appends `static <declaration> = &[<rows>];` to `out`, under a one-line doc comment.
+fn write_table(out: &mut String, doc: &str, declaration: &str, rows: impl Iterator<Item = String>) {
+    writeln!(out, "/// {doc}\nstatic {declaration} = &[").unwrap();
+    for row in rows {
+        writeln!(out, "    {row},").unwrap();
+    }
+    out.push_str("];\n");
 }
