@@ -23,14 +23,16 @@ fn main() {
     index_schema(&manifest_dir.join("schemas/k8s-v1.33-strict.json"));
 }
 
-/// Writes `schema_index.rs`: the bundle's version, every definition's name with the byte
-/// range of its (raw JSON) schema inside the bundle, sorted by name, and every
+/// Writes `schema_index.rs`: the bundle itself (`include_str!` of the file indexed, so the
+/// index and the text cannot come from different files), its version, every definition's name
+/// with the byte range of its (raw JSON) schema inside the bundle, sorted by name, and every
 /// `"<apiVersion>/<Kind>"` with the position of its definition in that list, sorted.
 fn index_schema(path: &Path) {
     use serde_json::value::RawValue;
     use std::collections::HashMap;
     println!("cargo:rerun-if-changed={}", path.display());
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
     let top: HashMap<&str, &RawValue> = serde_json::from_str(&text)
         .unwrap_or_else(|err| panic!("{}: not valid JSON: {err}", path.display()));
     let field = |name: &str| {
@@ -60,7 +62,11 @@ fn index_schema(path: &Path) {
         .collect();
     kind_list.sort_unstable();
     let mut out = format!(
-        "/// Kubernetes version of the bundled schemas.\nconst INDEXED_VERSION: &str = {version:?};\n"
+        "/// The generated schema bundle (see `scripts/gen-k8s-schema.py`).\n\
+         const BUNDLED_SCHEMA: &str = include_str!({:?});\n\
+         /// Kubernetes version of the bundled schemas.\n\
+         const INDEXED_VERSION: &str = {version:?};\n",
+        path.display().to_string()
     );
     let definition_rows = names
         .iter()

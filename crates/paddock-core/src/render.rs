@@ -109,7 +109,11 @@ struct TemplateFile<'s> {
 /// A stack's template environment and the templates its services render, in dependency
 /// order.
 pub struct StackRenderer<'s> {
+    /// The stack rendered.
+    stack: &'s Stack,
+    /// Its template environment (files, filters, strictness).
     env: Environment<'static>,
+    /// The templates to render, in order.
     files: Vec<TemplateFile<'s>>,
 }
 
@@ -136,9 +140,15 @@ impl<'s> StackRenderer<'s> {
             }
         }
         Ok(StackRenderer {
+            stack,
             env: environment(Arc::clone(&stack.files), strictness),
             files,
         })
+    }
+
+    /// The stack this renderer renders.
+    pub fn stack(&self) -> &'s Stack {
+        self.stack
     }
 
     /// Renders every template with `context`, reading each manifest file's output with

@@ -101,7 +101,7 @@ fn emit_scalar(value: &Value, block_indent: usize, out: &mut String) {
 
 /// Whether a literal block (`|`) reads back as `s`: several lines, none ending in a space,
 /// the first not starting with whitespace, and no control characters but line feeds.
-fn is_literal_block_safe(s: &str) -> bool {
+pub fn is_literal_block_safe(s: &str) -> bool {
     let bytes = s.as_bytes();
     if matches!(bytes.first(), None | Some(b' ' | b'\t' | b'\n')) {
         return false;

@@ -92,13 +92,8 @@ fn cases_with_reference() -> Vec<(String, String)> {
 }
 
 #[test]
-fn every_generated_configuration_passes_envoy_validate() {
-    let Some(binary) = envoy_binary() else { return };
-    let (cert, key) = self_signed();
-    let mut validated = 0;
-    let cases = cases_with_reference();
-    assert!(cases.len() > CASES.len() || proxy_support::chart_reference_dir().is_none());
-    for (name, yaml) in &cases {
+fn every_configmap_holds_the_builders_output_byte_for_byte() {
+    for (name, yaml) in &cases_with_reference() {
         let (objects, values) = render(yaml, &[]);
         let (envoy_json, sds) = configmap_files(&objects);
         let files = envoy::proxy_files(&values, &Layout::kubernetes(&values));
@@ -107,6 +102,19 @@ fn every_generated_configuration_passes_envoy_validate() {
             "{name}: the ConfigMap holds the builder's output"
         );
         assert_eq!(sds, files.sds_yaml, "{name}");
+    }
+}
+
+#[test]
+fn every_generated_configuration_passes_envoy_validate() {
+    let Some(binary) = envoy_binary() else { return };
+    let (cert, key) = self_signed();
+    let mut validated = 0;
+    let cases = cases_with_reference();
+    assert!(cases.len() > CASES.len() || proxy_support::chart_reference_dir().is_none());
+    for (name, yaml) in &cases {
+        let (objects, _) = render(yaml, &[]);
+        let (envoy_json, sds) = configmap_files(&objects);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("envoy.json");
         match &sds {

@@ -135,6 +135,8 @@ fn generated_context(objects: &[(String, Value)]) -> Value {
     ) {
         (Some(config), Some(deployment)) => serde_json::json!({
             "proxy_config": {
+                // paddock's generated JSON always takes the literal block (envoy's unit tests).
+                "envoy_json_as_block": true,
                 "envoy_json": config["data"]["envoy.json"],
                 "sds_yaml": config["data"].get("sds.yaml").cloned().unwrap_or(Value::Null),
                 "checksum": deployment["spec"]["template"]["metadata"]["annotations"]["checksum/envoy-config"],

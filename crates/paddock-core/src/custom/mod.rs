@@ -16,7 +16,7 @@ pub mod summary;
 
 use indexmap::IndexMap;
 
-use crate::catalog::{self, Stack};
+use crate::catalog;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::manifest::ManifestSet;
 use crate::render::{self, Release, StackRenderer, Strictness, TemplateContext};
@@ -71,8 +71,7 @@ pub fn render_custom(flags: &CustomFlags, read_file: ReadFile) -> Result<Rendere
     flags::apply_custom(&mut config, flags, checked.volume_size, checked.tls);
     let derived = derive::derive(&config)?;
     let renderer = StackRenderer::new(&stack, Strictness::Strict, &only)?;
-    let (manifests, mut warnings) =
-        render_config(&renderer, &stack, &config, &derived, &flags.namespace)?;
+    let (manifests, mut warnings) = render_config(&renderer, &config, &derived, &flags.namespace)?;
     let summary = summary::describe_custom(&config, &derived, &flags.namespace, &manifests);
     let mut all = checked.warnings;
     all.append(&mut warnings);
@@ -92,8 +91,7 @@ pub fn render_storage(flags: &StorageFlags, read_file: ReadFile) -> Result<Rende
     flags::apply_storage(&mut config, flags, credentials);
     let derived = derive::derive(&config)?;
     let renderer = StackRenderer::new(&stack, Strictness::Strict, &["storage".into()])?;
-    let (manifests, warnings) =
-        render_config(&renderer, &stack, &config, &derived, &flags.namespace)?;
+    let (manifests, warnings) = render_config(&renderer, &config, &derived, &flags.namespace)?;
     let summary = vec![
         format!("stack pachyderm-1.9 into namespace {}", flags.namespace),
         summary::describe_object_store(&config.object_store),
@@ -107,11 +105,10 @@ pub fn render_storage(flags: &StorageFlags, read_file: ReadFile) -> Result<Rende
     })
 }
 
-/// Renders the renderer's services of `stack` in pachctl's order and validates them;
-/// returns the objects and the validator's warnings.
+/// Renders the renderer's services in pachctl's order and validates them; returns the objects
+/// and the validator's warnings.
 pub fn render_config(
     renderer: &StackRenderer<'_>,
-    stack: &Stack,
     config: &Config,
     derived: &derive::Derived,
     namespace: &str,
@@ -122,7 +119,7 @@ pub fn render_config(
     let context = TemplateContext {
         values: to_json(serde_json::to_value(config))?,
         release: Release {
-            name: stack.meta.release.clone(),
+            name: renderer.stack().meta.release.clone(),
             namespace: namespace.to_owned(),
         },
         generated: IndexMap::new(),
@@ -131,7 +128,7 @@ pub fn render_config(
             to_json(serde_json::to_value(derived))?,
         )]),
     };
-    let mut manifests = renderer.render(&context, read_documents)?;
+    let mut manifests = renderer.render(&context, read_json_or_yaml)?;
     sort_for_printing(&mut manifests);
     let warnings = manifests.validate()?;
     Ok((manifests, warnings))
@@ -140,7 +137,7 @@ pub fn render_config(
 /// Reads one template's output: this stack's templates write JSON documents (which are YAML
 /// too) separated by `---` lines, read here with a JSON parser, many times faster than the
 /// YAML reader. Output that is not such JSON goes to the YAML reader.
-pub fn read_documents(text: &str, source: &str) -> Result<Vec<serde_json::Value>, Diagnostic> {
+pub fn read_json_or_yaml(text: &str, source: &str) -> Result<Vec<serde_json::Value>, Diagnostic> {
     match json_documents(text) {
         Some(objects) => Ok(objects),
         None => render::parse_rendered(text, source),
@@ -232,7 +229,7 @@ mod tests {
         };
         let fast = StackRenderer::new(&stack, Strictness::Strict, &[])
             .unwrap()
-            .render(&context, read_documents)
+            .render(&context, read_json_or_yaml)
             .unwrap();
         let yaml = render::render_stack(
             &stack,
@@ -251,8 +248,7 @@ mod tests {
         let config = default_config().unwrap();
         let derived = derive::derive(&config).unwrap();
         let renderer = StackRenderer::new(&stack, Strictness::Strict, &[]).unwrap();
-        let (set, warnings) =
-            render_config(&renderer, &stack, &config, &derived, "default").unwrap();
+        let (set, warnings) = render_config(&renderer, &config, &derived, "default").unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         let ids: Vec<String> = set.items.iter().map(|m| m.id()).collect();
         assert_eq!(

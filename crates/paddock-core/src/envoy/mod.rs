@@ -62,6 +62,7 @@ pub fn template_extra(values: &Values) -> IndexMap<String, serde_json::Value> {
         extra.insert(
             TEMPLATE_KEY.to_owned(),
             serde_json::json!({
+                "envoy_json_as_block": reads_back_from_literal_block(&files.envoy_json),
                 "envoy_json": files.envoy_json,
                 "sds_yaml": files.sds_yaml,
                 "checksum": files.checksum,
@@ -69,6 +70,13 @@ pub fn template_extra(values: &Values) -> IndexMap<String, serde_json::Value> {
         );
     }
     extra
+}
+
+/// Whether `text` survives the ConfigMap template's literal block (`|` and `indent`): a text
+/// YAML keeps as it is in a literal block, ending in exactly one line feed (the block's
+/// default chomping keeps one). Otherwise the template writes it as a quoted string.
+fn reads_back_from_literal_block(text: &str) -> bool {
+    crate::yaml_out::is_literal_block_safe(text) && text.ends_with('\n') && !text.ends_with("\n\n")
 }
 
 /// JSON is also YAML, so the SDS file is written the same way (Envoy picks its parser by the
@@ -89,6 +97,24 @@ mod tests {
     fn values(yaml: &str) -> Values {
         let stack = catalog::builtin_stack(STACK).unwrap();
         typed_values(&stack, &parse_values(yaml, "v.yaml").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn only_text_a_literal_block_keeps_is_written_as_one() {
+        assert!(reads_back_from_literal_block("{\n  \"a\": 1\n}\n"));
+        for text in [
+            "{\n}",
+            "{\n}\n\n",
+            " {\n}\n",
+            "{ \n}\n",
+            "{\u{85}\n}\n",
+            "{\u{feff}\n}\n",
+        ] {
+            assert!(!reads_back_from_literal_block(text), "{text:?}");
+        }
+        let v = values("{}");
+        let files = proxy_files(&v, &Layout::kubernetes(&v));
+        assert!(reads_back_from_literal_block(&files.envoy_json));
     }
 
     #[test]
