@@ -67,7 +67,6 @@ async fn run(
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    paddock_kube::install_crypto_provider();
     println!(
         "| services | per-request latency | slowest object | sum of objects | one wave (paddock) | one wave per object |"
     );

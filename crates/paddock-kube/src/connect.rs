@@ -55,7 +55,8 @@ pub async fn client(options: &ConnectOptions) -> Result<kube::Client, EngineErro
 /// A client for `config`, with the crypto provider installed first (commands that never
 /// connect never load TLS).
 pub fn client_for(config: kube::Config) -> Result<kube::Client, EngineError> {
-    crate::install_crypto_provider();
+    // The process-wide rustls provider (`ring`, the one kube uses); later calls do nothing.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     kube::Client::try_from(config).map_err(|e| EngineError::Connect(e.to_string()))
 }
 

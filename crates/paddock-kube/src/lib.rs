@@ -39,9 +39,3 @@ pub use error::EngineError;
 pub use objref::ObjectRef;
 pub use progress::Progress;
 pub use waves::Wave;
-
-/// Installs the process-wide rustls crypto provider (`ring`, the one kube uses) once; every
-/// client paddock makes calls it first. Later calls do nothing.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}

@@ -11,7 +11,6 @@ use paddock_kube::{ConnectOptions, Engine, release};
 use support::{input, options};
 
 async fn engine(test: &str) -> Engine {
-    paddock_kube::install_crypto_provider();
     assert!(
         std::env::var_os("KUBECONFIG").is_some(),
         "set KUBECONFIG to a test cluster"

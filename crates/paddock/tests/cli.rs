@@ -40,6 +40,16 @@ fn template(extra: &[&str]) -> String {
     stdout(&out)
 }
 
+/// `template` with `extra` and `-o json`: the objects of the stream.
+fn template_objects(extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = extra.to_vec();
+    args.extend(["-o", "json"]);
+    serde_json::Deserializer::from_str(&template(&args))
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("a JSON stream")
+}
+
 /// A failing invocation: exit code 2, nothing on stdout, the message on stderr.
 fn bad_input(args: &[&str]) -> String {
     let out = paddock(args);
@@ -204,18 +214,12 @@ fn set_file_reads_credentials_from_files() {
         r#"{"type": "service_account", "project_id": "from-file"}"#,
     )
     .unwrap();
-    let text = template(&[
+    let objects = template_objects(&[
         "--set",
         "deployTarget=GOOGLE,pachd.storage.google.bucket=b",
         "--set-file",
         &format!("pachd.storage.google.cred={}", cred.display()),
-        "-o",
-        "json",
     ]);
-    let objects: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .unwrap();
     let secret = objects
         .iter()
         .find(|o| o["metadata"]["name"] == "pachyderm-storage-secret")
@@ -311,18 +315,12 @@ golden_error! {
 /// its oidc port, everything else to the console; TLS for the host.
 #[test]
 fn ingress_without_proxy_routes_dex_oidc_and_console() {
-    let text = template(&[
+    let objects = template_objects(&[
         "--set",
         "proxy.enabled=false,ingress.enabled=true,ingress.host=pachyderm.example.com",
         "--set",
         "ingress.tls.enabled=true,ingress.tls.secretName=pachyderm-tls",
-        "-o",
-        "json",
     ]);
-    let objects: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .unwrap();
     let ingresses: Vec<&serde_json::Value> =
         objects.iter().filter(|o| o["kind"] == "Ingress").collect();
     assert_eq!(ingresses.len(), 1, "one Ingress");

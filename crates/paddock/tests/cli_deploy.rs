@@ -7,6 +7,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use paddock_core::validate::{Outcome, validate_object};
+use paddock_kube::fake::BackgroundServer;
 use serde_json::Value;
 
 /// The seed's example arguments (its credentials are made up).
@@ -481,14 +482,7 @@ fn applying_needs_a_reachable_cluster_but_checks_input_first() {
 
 #[test]
 fn applies_through_the_engine_to_a_cluster() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(paddock_kube::fake::FakeApiServer::start(
-        std::time::Duration::from_millis(50),
-    ));
+    let server = BackgroundServer::start(std::time::Duration::from_millis(50));
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = server.write_kubeconfig(dir.path());
     let mut args = custom_args(&[
@@ -541,14 +535,7 @@ fn records(server: &paddock_kube::fake::FakeApiServer, namespace: &str) -> Vec<V
 
 #[test]
 fn deploy_custom_is_a_release_status_rollback_and_uninstall_see() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime.block_on(paddock_kube::fake::FakeApiServer::start(
-        std::time::Duration::from_millis(20),
-    ));
+    let server = BackgroundServer::start(std::time::Duration::from_millis(20));
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = server.write_kubeconfig(dir.path());
     let kubeconfig = kubeconfig.to_string_lossy().into_owned();

@@ -6,13 +6,12 @@ use std::process::Output;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use paddock_kube::fake::FakeApiServer;
+use paddock_kube::fake::BackgroundServer;
 use serde_json::{Value, json};
 
 struct Cluster {
-    server: FakeApiServer,
+    server: BackgroundServer,
     dir: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
 }
 
 fn fixtures() -> PathBuf {
@@ -30,12 +29,7 @@ impl Cluster {
     }
 
     fn with_nodes(nodes: &[&str]) -> Cluster {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(FakeApiServer::start(Duration::from_millis(20)));
+        let server = BackgroundServer::start(Duration::from_millis(20));
         for node in nodes {
             server.put(
                 json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": node, "labels": {"kubernetes.io/hostname": node}}}),
@@ -45,7 +39,6 @@ impl Cluster {
         Cluster {
             server,
             dir: tempfile::tempdir().unwrap(),
-            rt,
         }
     }
 
@@ -219,8 +212,7 @@ fn service_operations_wait_for_the_release_lock() {
     c.server.create_namespace("openpai");
     let labels_before = c.labels("master-0");
     // Another operation holds the lock of release `paddock` (the default with --no-builtin).
-    let guard = c.rt.block_on(async {
-        paddock_kube::install_crypto_provider();
+    let guard = c.server.block_on(async {
         let engine = paddock_kube::Engine::new(c.server.client().await, "openpai");
         paddock_kube::lock::acquire(
             &engine,
@@ -263,7 +255,7 @@ fn service_operations_wait_for_the_release_lock() {
     }
     assert_eq!(c.labels("master-0"), labels_before);
 
-    c.rt.block_on(guard.release());
+    c.server.block_on(guard.release());
     let out = c.service("start", &["--lock-timeout", "1s"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(

@@ -5,26 +5,18 @@ use std::process::Output;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use paddock_kube::fake::FakeApiServer;
+use paddock_kube::fake::BackgroundServer;
 
 struct Cluster {
-    server: FakeApiServer,
+    server: BackgroundServer,
     dir: tempfile::TempDir,
-    _rt: tokio::runtime::Runtime,
 }
 
 impl Cluster {
     fn start() -> Cluster {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(FakeApiServer::start(Duration::from_millis(20)));
         Cluster {
-            server,
+            server: BackgroundServer::start(Duration::from_millis(20)),
             dir: tempfile::tempdir().unwrap(),
-            _rt: rt,
         }
     }
 

@@ -194,15 +194,10 @@ fn proxy_service(kind: &str) -> Value {
 
 #[test]
 fn reads_the_proxy_address_from_the_cluster() {
-    use paddock_kube::fake::FakeApiServer;
+    use paddock_kube::fake::BackgroundServer;
     use std::time::Duration;
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = rt.block_on(FakeApiServer::start(Duration::from_millis(20)));
+    let server = BackgroundServer::start(Duration::from_millis(20));
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = server.write_kubeconfig(dir.path());
     let config = dir.path().join("config.json");

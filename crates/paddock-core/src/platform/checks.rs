@@ -542,41 +542,37 @@ fn check_database(c: &mut Checker, v: &Values) {
 }
 
 fn check_sizes(c: &mut Checker, v: &Values) {
-    if !v.pachd.default_pipeline_cpu_request.is_empty() {
-        c.quantity(
+    // Optional pipeline and sidecar defaults: empty means "leave it to pachd".
+    let p = &v.pachd;
+    for (path, text) in [
+        (
             "pachd.defaultPipelineCPURequest",
-            &v.pachd.default_pipeline_cpu_request,
-        );
-    }
-    if !v.pachd.default_pipeline_memory_request.is_empty() {
-        c.quantity(
+            &p.default_pipeline_cpu_request,
+        ),
+        (
             "pachd.defaultPipelineMemoryRequest",
-            &v.pachd.default_pipeline_memory_request,
-        );
-    }
-    if !v.pachd.default_pipeline_storage_request.is_empty() {
-        c.quantity(
+            &p.default_pipeline_memory_request,
+        ),
+        (
             "pachd.defaultPipelineStorageRequest",
-            &v.pachd.default_pipeline_storage_request,
-        );
-    }
-    if !v.pachd.default_sidecar_cpu_request.is_empty() {
-        c.quantity(
+            &p.default_pipeline_storage_request,
+        ),
+        (
             "pachd.defaultSidecarCPURequest",
-            &v.pachd.default_sidecar_cpu_request,
-        );
-    }
-    if !v.pachd.default_sidecar_memory_request.is_empty() {
-        c.quantity(
+            &p.default_sidecar_cpu_request,
+        ),
+        (
             "pachd.defaultSidecarMemoryRequest",
-            &v.pachd.default_sidecar_memory_request,
-        );
-    }
-    if !v.pachd.default_sidecar_storage_request.is_empty() {
-        c.quantity(
+            &p.default_sidecar_memory_request,
+        ),
+        (
             "pachd.defaultSidecarStorageRequest",
-            &v.pachd.default_sidecar_storage_request,
-        );
+            &p.default_sidecar_storage_request,
+        ),
+    ] {
+        if !text.is_empty() {
+            c.quantity(path, text);
+        }
     }
     c.quantity("etcd.storageSize", &v.etcd.storage_size);
     c.quantity(

@@ -294,7 +294,6 @@ pub fn render_platform(
         );
     }
     let stack = catalog::builtin_stack(STACK)?;
-    let renderer = StackRenderer::new(&stack, Strictness::Strict, &[])?;
     let inputs = template_inputs(&stack, sources, &options.generated, read_file)?;
     let mut warnings = inputs.warnings;
     let context = TemplateContext {
@@ -309,6 +308,7 @@ pub fn render_platform(
         generated: inputs.generated,
         extra: inputs.extra,
     };
+    let renderer = StackRenderer::new(&stack, Strictness::Strict, &[])?;
     let mut manifests = renderer.render(&context, render::parse_rendered)?;
     // The compiled templates and the context are done with: validation and output reuse
     // their memory instead of touching new pages.

@@ -42,6 +42,40 @@ impl Drop for FakeApiServer {
     }
 }
 
+/// A fake server running on a runtime of its own, for synchronous tests (ones that run the
+/// `paddock` binary against it). Dereferences to the server; stops when dropped.
+pub struct BackgroundServer {
+    // Dropped first: the server's tasks are aborted before their runtime goes.
+    server: FakeApiServer,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl BackgroundServer {
+    /// Starts a [`FakeApiServer`] (see [`FakeApiServer::start`]) on a new two-thread runtime.
+    pub fn start(ready_delay: Duration) -> BackgroundServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a test runtime");
+        let server = runtime.block_on(FakeApiServer::start(ready_delay));
+        BackgroundServer { server, runtime }
+    }
+
+    /// Runs `future` to completion on the server's runtime (a client of the test's own).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+impl std::ops::Deref for BackgroundServer {
+    type Target = FakeApiServer;
+
+    fn deref(&self) -> &FakeApiServer {
+        &self.server
+    }
+}
+
 impl FakeApiServer {
     /// Starts a server on `127.0.0.1:<free port>` with its controller; workloads become ready
     /// `ready_delay` after each change. The `default` namespace exists.

@@ -30,7 +30,6 @@ pub fn tune(engine: &mut Engine) {
 impl Harness {
     /// Starts a server whose workloads become ready after `ready_ms`.
     pub async fn start(ready_ms: u64) -> Harness {
-        paddock_kube::install_crypto_provider();
         let server = FakeApiServer::start(Duration::from_millis(ready_ms)).await;
         let engine = Harness::engine_for(&server, "default").await;
         Harness { server, engine }
