@@ -1,5 +1,6 @@
-//! Embeds the built-in stacks (the repository's `stacks/` folder) into the binary, and
-//! indexes the bundled Kubernetes schema so that start-up does not parse it.
+//! Embeds the built-in stacks (the repository's `stacks/` folder) into the binary, compiles
+//! their templates, and indexes the bundled Kubernetes schema, so that start-up does none of
+//! this work.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,12 +15,17 @@ fn main() {
     let mut out = String::from(
         "/// Every file of the built-in stacks: (path under stacks/, contents).\npub static BUILTIN_STACK_FILES: &[(&str, &str)] = &[\n",
     );
-    for (relative, absolute) in files {
+    for (relative, absolute) in &files {
         writeln!(out, "    ({relative:?}, include_str!({absolute:?})),").unwrap();
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("builtin_stacks.rs");
-    std::fs::write(dest, out).unwrap();
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(out_dir.join("builtin_stacks.rs"), out).unwrap();
+    std::fs::write(
+        out_dir.join("precompiled_templates.rs"),
+        precompile::templates(&files),
+    )
+    .unwrap();
     index_schema(&manifest_dir.join("schemas/k8s-v1.33-strict.json"));
 }
 
@@ -101,6 +107,184 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
                 .replace('\\', "/");
             files.push((relative, path.to_string_lossy().into_owned()));
         }
+    }
+}
+
+/// Built-in templates compiled into minijinja programs (read back by src/precompiled.rs).
+mod precompile {
+    use minijinja::machinery::{CodeGenerator, Instruction, parse};
+    use minijinja::value::{Value, ValueKind};
+    use std::fmt::Write as _;
+
+    /// `precompiled_templates.rs`: one `Program` per `.template` file of the built-in stacks,
+    /// named as its stack's template environment names it (the path under the stack).
+    pub fn templates(files: &[(String, String)]) -> String {
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .unwrap();
+        let mut programs: Vec<(&str, &str, String)> = Vec::new();
+        for (relative, absolute) in files {
+            let Some((_stack, name)) = relative.split_once('/') else {
+                continue;
+            };
+            if !name.ends_with(".template") {
+                continue;
+            }
+            let source = std::fs::read_to_string(absolute).unwrap();
+            let ast = parse(&source, name, syntax.clone())
+                .unwrap_or_else(|err| panic!("stacks/{relative}: {err}"));
+            let mut generator = CodeGenerator::new(name, &source);
+            generator.compile_stmt(&ast);
+            let size_hint = generator.buffer_size_hint();
+            let (instructions, blocks) = generator.finish();
+            assert!(
+                blocks.is_empty(),
+                "stacks/{relative}: blocks are not precompiled"
+            );
+            let mut ops = String::new();
+            let mut index = 0;
+            while let Some(instruction) = instructions.get(index) {
+                // Lines one-based here, so that 0 can mean none.
+                let line = instructions.get_line(index).map_or(0, |line| line + 1);
+                let op = op(instruction).unwrap_or_else(|| {
+                    panic!("stacks/{relative}: cannot precompile {instruction:?}")
+                });
+                writeln!(ops, "        ({op}, {line}),").unwrap();
+                index += 1;
+            }
+            let program = format!(
+                "Program {{ name: {name:?}, source: include_str!({absolute:?}), size_hint: {size_hint}, ops: &[\n{ops}    ] }}"
+            );
+            programs.push((name, absolute, program));
+        }
+        programs.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(b.1)));
+        let mut out = String::from(
+            "/// The built-in templates' programs, sorted by name.\npub static PROGRAMS: &[Program] = &[\n",
+        );
+        for (_, _, program) in programs {
+            writeln!(out, "    {program},").unwrap();
+        }
+        out.push_str("];\n");
+        out
+    }
+
+    /// The `Op` (src/precompiled.rs) that stands for `instruction`; `None` for the few the
+    /// stacks do not use.
+    fn op(instruction: &Instruction) -> Option<String> {
+        use Instruction as I;
+        let q = |s: &str| format!("{s:?}");
+        Some(match instruction {
+            I::EmitRaw(s) => format!("EmitRaw({})", q(s)),
+            I::StoreLocal(s) => format!("StoreLocal({})", q(s)),
+            I::Lookup(s) => format!("Lookup({})", q(s)),
+            I::GetAttr(s) => format!("GetAttr({})", q(s)),
+            I::SetAttr(s) => format!("SetAttr({})", q(s)),
+            I::GetItem => "GetItem".into(),
+            I::Slice => "Slice".into(),
+            I::LoadConst(value) => format!("LoadConst({})", constant(value)?),
+            I::BuildMap(n) => format!("BuildMap({n})"),
+            I::BuildKwargs(n) => format!("BuildKwargs({n})"),
+            I::MergeKwargs(n) => format!("MergeKwargs({n})"),
+            I::BuildList(n) => format!("BuildList({n:?})"),
+            I::BuildTuple(n) => format!("BuildTuple({n:?})"),
+            I::UnpackList(n) => format!("UnpackList({n})"),
+            I::UnpackLists(n) => format!("UnpackLists({n})"),
+            I::Add => "Add".into(),
+            I::Sub => "Sub".into(),
+            I::Mul => "Mul".into(),
+            I::Div => "Div".into(),
+            I::IntDiv => "IntDiv".into(),
+            I::Rem => "Rem".into(),
+            I::Pow => "Pow".into(),
+            I::Neg => "Neg".into(),
+            I::Eq => "Eq".into(),
+            I::Ne => "Ne".into(),
+            I::Gt => "Gt".into(),
+            I::Gte => "Gte".into(),
+            I::Lt => "Lt".into(),
+            I::Lte => "Lte".into(),
+            I::Not => "Not".into(),
+            I::StringConcat => "StringConcat".into(),
+            I::In => "In".into(),
+            // Chained comparisons (`a < b < c`): minijinja does not export their operator type.
+            I::CompareAndPreserve(_) => return None,
+            I::ApplyFilter(name, args, local) => {
+                format!("ApplyFilter({}, {args:?}, {local})", q(name))
+            }
+            I::PerformTest(name, args, local) => {
+                format!("PerformTest({}, {args:?}, {local})", q(name))
+            }
+            I::Emit => "Emit".into(),
+            I::PushLoop(flags) => format!("PushLoop({flags})"),
+            I::PushWith => "PushWith".into(),
+            I::Iterate(target) => format!("Iterate({target})"),
+            I::PushDidNotIterate => "PushDidNotIterate".into(),
+            I::PopFrame => "PopFrame".into(),
+            I::PopLoopFrame => "PopLoopFrame".into(),
+            I::Jump(target) => format!("Jump({target})"),
+            I::JumpIfFalse(target) => format!("JumpIfFalse({target})"),
+            I::JumpIfFalseOrPop(target) => format!("JumpIfFalseOrPop({target})"),
+            I::JumpIfTrueOrPop(target) => format!("JumpIfTrueOrPop({target})"),
+            I::PushAutoEscape => "PushAutoEscape".into(),
+            I::PopAutoEscape => "PopAutoEscape".into(),
+            I::BeginCapture(mode) => match format!("{mode:?}").as_str() {
+                "Capture" => "BeginCapture".into(),
+                _ => return None,
+            },
+            I::EndCapture => "EndCapture".into(),
+            I::CallFunction(name, args) => format!("CallFunction({}, {args:?})", q(name)),
+            I::CallMethod(name, args) => format!("CallMethod({}, {args:?})", q(name)),
+            I::CallObject(args) => format!("CallObject({args:?})"),
+            I::DupTop => "DupTop".into(),
+            I::DiscardTop => "DiscardTop".into(),
+            I::FastSuper => "FastSuper".into(),
+            I::FastRecurse => "FastRecurse".into(),
+            I::Swap => "Swap".into(),
+            I::CallBlock(name) => format!("CallBlock({})", q(name)),
+            I::LoadBlocks => "LoadBlocks".into(),
+            I::Include(ignore_missing) => format!("Include({ignore_missing})"),
+            I::ExportLocals => "ExportLocals".into(),
+            I::BuildMacro(name, offset, flags) => {
+                format!("BuildMacro({}, {offset}, {flags})", q(name))
+            }
+            I::Return => "Return".into(),
+            I::IsUndefined => "IsUndefined".into(),
+            I::Enclose(name) => format!("Enclose({})", q(name)),
+            I::GetClosure => "GetClosure".into(),
+        })
+    }
+
+    /// The `Const` (src/precompiled.rs) for a constant the compiler folded; `None` for kinds
+    /// a template cannot write literally.
+    fn constant(value: &Value) -> Option<String> {
+        Some(match value.kind() {
+            ValueKind::None => "Const::None".into(),
+            // The compiler's only undefined constant: the missing `else` of `a if b`.
+            ValueKind::Undefined => "Const::SilentUndefined".into(),
+            ValueKind::Bool => format!("Const::Bool({})", value.is_true()),
+            ValueKind::String => format!("Const::Str({:?})", value.as_str()?),
+            ValueKind::Number if value.is_integer() => format!("Const::Int({})", value.as_i64()?),
+            ValueKind::Number => format!("Const::Float({:?})", f64::try_from(value.clone()).ok()?),
+            ValueKind::Seq => {
+                let items: Option<Vec<String>> =
+                    value.try_iter().ok()?.map(|item| constant(&item)).collect();
+                let kind = if value.is_tuple() { "Tuple" } else { "List" };
+                format!("Const::{kind}(&[{}])", items?.join(", "))
+            }
+            ValueKind::Map => {
+                let entries: Option<Vec<String>> = value
+                    .try_iter()
+                    .ok()?
+                    .map(|key| {
+                        let item = value.get_item(&key).ok()?;
+                        Some(format!("({}, {})", constant(&key)?, constant(&item)?))
+                    })
+                    .collect();
+                format!("Const::Map(&[{}])", entries?.join(", "))
+            }
+            _ => return None,
+        })
     }
 }
 

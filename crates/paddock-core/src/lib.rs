@@ -11,6 +11,7 @@ pub mod manifest;
 pub mod names;
 pub mod pachctl_config;
 pub mod platform;
+pub mod precompiled;
 pub mod quantity;
 pub mod render;
 pub mod services;

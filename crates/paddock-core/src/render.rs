@@ -161,7 +161,7 @@ impl<'s> StackRenderer<'s> {
         let ctx = minijinja::Value::from(minijinja::value::Serde(context));
         let mut set = ManifestSet::default();
         for file in &self.files {
-            let text = render_file(&self.env, &file.source, &ctx)?;
+            let text = render_stack_file(&self.env, &self.stack.files, &file.source, &ctx)?;
             if !file.manifest {
                 continue;
             }
@@ -177,6 +177,26 @@ impl<'s> StackRenderer<'s> {
         }
         set.check_unique()?;
         Ok(set)
+    }
+}
+
+/// Renders the template `source` of a stack whose files are `files`: from its build-time
+/// program when it is a built-in template as built ([`crate::precompiled`]), else as
+/// [`render_file`] does.
+pub fn render_stack_file(
+    env: &Environment<'static>,
+    files: &FileTree,
+    source: &str,
+    ctx: &minijinja::Value,
+) -> Result<String, Diagnostic> {
+    let program = files
+        .get(source)
+        .and_then(|text| crate::precompiled::program(source, text));
+    match program {
+        Some(program) => program
+            .render(env, ctx)
+            .map_err(|e| template_error(&e, source)),
+        None => render_file(env, source, ctx),
     }
 }
 

@@ -2,9 +2,13 @@
 
 mod cli;
 mod commands;
+mod heap;
 mod report;
 
 use clap::Parser;
+
+#[global_allocator]
+static HEAP: heap::Heap = heap::Heap::new();
 
 fn main() {
     let cli = cli::Cli::parse();

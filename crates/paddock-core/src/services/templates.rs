@@ -119,7 +119,7 @@ impl<'c> CatalogRenderer<'c> {
                 } else {
                     format!("{}/{relative}", root.label)
                 };
-                let text = render::render_file(env, &source, &self.context)?;
+                let text = render::render_stack_file(env, &root.files, &source, &self.context)?;
                 Ok(RenderedFile {
                     service: service.service.name.clone(),
                     path: file.clone(),
