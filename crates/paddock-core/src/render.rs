@@ -67,7 +67,62 @@ pub fn environment(files: Arc<FileTree>, strictness: Strictness) -> Environment<
         minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
     });
     env.add_filter("b64encode", |s: String| base64(s.as_bytes()));
+    env.add_filter("indent", indent);
     env
+}
+
+/// Jinja2's `indent(width=4, first=false, blank=false)`, as minijinja's built-in filter
+/// computes it (a test compares the two), with the lines found by `memchr` and copied as they
+/// are: the built-in formats every line, which made up a fifth of a default render's template
+/// work for the proxy's 1,700-line Envoy configuration.
+fn indent(
+    value: minijinja::value::StringInput<'_>,
+    width: Option<usize>,
+    first: Option<bool>,
+    blank: Option<bool>,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<minijinja::Value, minijinja::Error> {
+    fn strip_trailing_newline(text: &str) -> &str {
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        text.strip_suffix('\r').unwrap_or(text)
+    }
+    let width = match width {
+        Some(width) => width,
+        None => kwargs.get::<Option<usize>>("width")?.unwrap_or(4),
+    };
+    let first = match first {
+        Some(first) => first,
+        None => kwargs.get::<Option<bool>>("first")?.unwrap_or(false),
+    };
+    let blank = match blank {
+        Some(blank) => blank,
+        None => kwargs.get::<Option<bool>>("blank")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
+    let input = strip_trailing_newline(value.as_str());
+    let padding = " ".repeat(width);
+    let lines = memchr::memchr_iter(b'\n', input.as_bytes()).count() + 1;
+    let mut output = String::with_capacity(input.len() + lines * (width + 1));
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', input.as_bytes()).chain([input.len()]) {
+        let line = &input[start..end];
+        let is_first = start == 0;
+        start = end + 1;
+        if is_first && !first {
+            output.push_str(line);
+        } else if line.is_empty() || line == "\r" {
+            if blank {
+                output.push_str(&padding);
+            }
+            output.push_str(line);
+        } else {
+            output.push_str(&padding);
+            output.push_str(line);
+        }
+        output.push('\n');
+    }
+    output.truncate(strip_trailing_newline(&output).len());
+    Ok(value.preserve_safety(output))
 }
 
 /// How rendered objects are ordered.
@@ -298,6 +353,40 @@ pub fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// paddock's `indent` gives what minijinja's built-in gives, for every argument form.
+        #[test]
+        fn indent_matches_the_builtin(
+            text in "[ab \r\n]{0,16}",
+            width in 0usize..6,
+            first: bool,
+            blank: bool,
+            form in 0usize..4,
+        ) {
+            let call = match form {
+                0 => "indent".to_owned(),
+                1 => format!("indent({width})"),
+                2 => format!("indent({width}, {first}, {blank})"),
+                _ => format!("indent(width={width}, blank={blank}, first={first})"),
+            };
+            let template = format!("[{{{{ text | {call} }}}}]");
+            let ours = environment(Arc::default(), Strictness::Strict)
+                .render_str(&template, minijinja::context! { text => text.clone() });
+            let builtin = Environment::new().render_str(&template, minijinja::context! { text });
+            proptest::prop_assert_eq!(ours.map_err(|e| e.to_string()), builtin.map_err(|e| e.to_string()));
+        }
+    }
+
+    #[test]
+    fn indent_keeps_safety_and_rejects_unknown_arguments() {
+        let env = environment(Arc::default(), Strictness::Strict);
+        let safe = env
+            .render_str("{{ '<a>\nb' | safe | indent(2) }}", ())
+            .unwrap();
+        assert_eq!(safe, "<a>\n  b");
+        assert!(env.render_str("{{ 'a' | indent(widht=2) }}", ()).is_err());
+    }
     use crate::catalog::Stack;
     use serde_json::json;
 

@@ -79,7 +79,8 @@ pub fn validate_object(object: &Value) -> Outcome {
     };
     let mut checker = Checker {
         bundle,
-        path: String::new(),
+        path: Vec::new(),
+        probing: 0,
         out: Vec::new(),
     };
     checker.check(bundle.node(id), object);
@@ -477,26 +478,46 @@ impl<'de> Visitor<'de> for TypesSeed {
 }
 
 /// Walks a value against a schema, collecting violations.
-struct Checker<'b> {
+struct Checker<'b, 'v> {
     /// Where `$ref`s point.
     bundle: &'b Bundle,
-    /// Key path of the value being checked.
-    path: String,
+    /// Key path of the value being checked, written out only for a violation.
+    path: Vec<Step<'v>>,
+    /// Inside how many `oneOf` trials: there a violation only counts, its path is not needed.
+    probing: u32,
     /// Violations found so far, in document order.
     out: Vec<Violation>,
 }
 
-impl Checker<'_> {
+/// One step of a key path: an object key or an array position.
+#[derive(Debug, Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+impl<'v> Checker<'_, 'v> {
     /// Records a violation at the current path.
     fn report(&mut self, message: String) {
-        self.out.push(Violation {
-            path: self.path.clone(),
-            message,
-        });
+        let path = if self.probing > 0 {
+            String::new()
+        } else {
+            let mut path = String::new();
+            for step in &self.path {
+                match *step {
+                    Step::Key(key) => push_key(&mut path, key),
+                    Step::Index(position) => {
+                        let _ = write!(path, "[{position}]");
+                    }
+                }
+            }
+            path
+        };
+        self.out.push(Violation { path, message });
     }
 
     /// Checks `value` against `node`.
-    fn check(&mut self, node: &Node, value: &Value) {
+    fn check(&mut self, node: &Node, value: &'v Value) {
         if let Some(id) = node.reference {
             let bundle = self.bundle;
             self.check(bundle.node(id), value);
@@ -532,10 +553,9 @@ impl Checker<'_> {
             Value::Array(elements) => {
                 if let Some(items) = &node.items {
                     for (position, element) in elements.iter().enumerate() {
-                        let len = self.path.len();
-                        let _ = write!(self.path, "[{position}]");
+                        self.path.push(Step::Index(position));
                         self.check(items, element);
-                        self.path.truncate(len);
+                        self.path.pop();
                     }
                 }
             }
@@ -544,15 +564,14 @@ impl Checker<'_> {
     }
 
     /// Checks `required`, `properties` and `additionalProperties`.
-    fn check_object(&mut self, node: &Node, map: &Map<String, Value>) {
+    fn check_object(&mut self, node: &Node, map: &'v Map<String, Value>) {
         for name in &node.required {
             if !map.contains_key(name.as_ref()) {
                 self.report(format!("missing required field \"{name}\""));
             }
         }
         for (key, child) in map {
-            let len = self.path.len();
-            push_key(&mut self.path, key);
+            self.path.push(Step::Key(key));
             match (node.property(key), &node.additional) {
                 (Some(schema), _) => self.check(schema, child),
                 (None, Additional::Schema(schema)) => self.check(schema, child),
@@ -565,7 +584,7 @@ impl Checker<'_> {
                     self.report(message);
                 }
             }
-            self.path.truncate(len);
+            self.path.pop();
         }
     }
 
@@ -595,9 +614,10 @@ impl Checker<'_> {
     }
 
     /// Checks that exactly one `oneOf` branch matches.
-    fn check_one_of(&mut self, branches: &[Node], value: &Value) {
+    fn check_one_of(&mut self, branches: &[Node], value: &'v Value) {
         let saved = std::mem::take(&mut self.out);
         let mut matched = 0;
+        self.probing += 1;
         for branch in branches {
             self.check(branch, value);
             if self.out.is_empty() {
@@ -605,6 +625,7 @@ impl Checker<'_> {
             }
             self.out.clear();
         }
+        self.probing -= 1;
         self.out = saved;
         if matched == 1 {
             return;
@@ -1210,14 +1231,16 @@ mod tests {
         let schema =
             r#"{"type": ["string", "null"], "enum": ["ClusterIP", "NodePort", "LoadBalancer"]}"#;
         let node = compile(schema, &|_| None).unwrap();
+        let (good, bad) = (json!("ClusterIP"), json!("Foo"));
         let mut checker = Checker {
             bundle: bundle(),
-            path: "spec.type".to_owned(),
+            path: vec![Step::Key("spec"), Step::Key("type")],
+            probing: 0,
             out: Vec::new(),
         };
-        checker.check(&node, &json!("ClusterIP"));
+        checker.check(&node, &good);
         assert!(checker.out.is_empty());
-        checker.check(&node, &json!("Foo"));
+        checker.check(&node, &bad);
         assert_eq!(
             checker.out,
             vec![Violation {
