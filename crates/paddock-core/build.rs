@@ -258,6 +258,11 @@ mod precompile {
     /// The `Const` (src/precompiled.rs) for a constant the compiler folded; `None` for kinds
     /// a template cannot write literally.
     fn constant(value: &Value) -> Option<String> {
+        if value.is_kwargs() {
+            // Constant keyword arguments (`f(x=1)`): a map minijinja marks as such, which a
+            // plain map cannot stand for.
+            return None;
+        }
         Some(match value.kind() {
             ValueKind::None => "Const::None".into(),
             // The compiler's only undefined constant: the missing `else` of `a if b`.

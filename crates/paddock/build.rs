@@ -6,8 +6,9 @@
 //!   address; `PADDOCK_PIE=1` at build time keeps the usual position-independent executable.
 //! - in release builds, the functions `paddock template` and `deploy custom` run
 //!   (hot-symbols.txt, written by scripts/hot-symbols.sh) placed next to each other, so a run
-//!   touches fewer pages of code. Needs the toolchain's own linker (LLD, the default on this
-//!   target); skipped when another linker is configured, or with `PADDOCK_LINK_ORDER=0`.
+//!   touches fewer pages of code. This needs LLD: the toolchain's own (`gcc-ld/ld.lld` in its
+//!   sysroot, as rustup installs it) is asked for explicitly; without it, with another linker
+//!   configured, or with `PADDOCK_LINK_ORDER=0`, the order is left to the linker.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -30,11 +31,34 @@ fn main() {
         && var("PROFILE") == "release"
         && default_linker
         && var("PADDOCK_LINK_ORDER") != "0"
+        && let Some(lld_dir) = toolchain_lld_dir()
     {
         let order = std::path::Path::new(&var("CARGO_MANIFEST_DIR")).join("hot-symbols.txt");
-        println!(
-            "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={},--no-warn-symbol-ordering",
-            order.display()
-        );
+        for arg in [
+            "-fuse-ld=lld".to_owned(),
+            format!("-B{}", lld_dir.display()),
+            "-Xlinker".to_owned(),
+            format!("--symbol-ordering-file={}", order.display()),
+            "-Xlinker".to_owned(),
+            "--no-warn-symbol-ordering".to_owned(),
+        ] {
+            println!("cargo:rustc-link-arg-bins={arg}");
+        }
     }
+}
+
+/// The toolchain's own LLD driver directory (`<sysroot>/lib/rustlib/<target>/bin/gcc-ld`,
+/// the one rustc itself links with on this target), if it has one.
+fn toolchain_lld_dir() -> Option<std::path::PathBuf> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let output = std::process::Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let sysroot = String::from_utf8(output.stdout).ok()?;
+    let dir = std::path::Path::new(sysroot.trim())
+        .join("lib/rustlib")
+        .join(std::env::var("TARGET").ok()?)
+        .join("bin/gcc-ld");
+    dir.join("ld.lld").is_file().then_some(dir)
 }

@@ -1,19 +1,20 @@
-//! The process heap: blocks of up to 256 KiB come from one arena on a transparent huge page,
-//! owned by the thread that allocates first (the main thread); everything else goes to the
-//! system allocator.
+//! The process heap on Linux: blocks of up to 256 KiB come from one arena on a transparent
+//! huge page, owned by the thread that allocates first (the main thread); everything else goes
+//! to the system allocator.
 //!
 //! `paddock template` makes about 21,000 allocations in a few milliseconds. The system
 //! allocator spends about 5 M instructions on them, and the kernel about 350 page faults
 //! (over a millisecond here) filling the heap page by page. One huge page is one fault, and a
 //! block from a size-class free list costs a handful of instructions (docs/benchmarks.md).
+//! Where transparent huge pages are off, the arena still works, filled page by page.
 //!
 //! Only the owner thread touches the arena's bookkeeping, so it needs no lock. Other threads
 //! (the Kubernetes client's runtime) use the system allocator; an arena block freed by another
 //! thread is not reused, which bounds that loss by the arena's size.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::{Cell, UnsafeCell};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The arena's size: one transparent huge page.
 const ARENA_SIZE: usize = 2 << 20;
@@ -142,55 +143,59 @@ impl Arena {
     }
 }
 
-/// Which side of the arena the current thread is on.
-const UNDECIDED: u8 = 0;
-const OWNER: u8 = 1;
-const OTHER: u8 = 2;
-
 thread_local! {
-    static ROLE: Cell<u8> = const { Cell::new(UNDECIDED) };
+    /// A byte whose address tells threads apart (each live thread has its own copy).
+    static THREAD_MARK: u8 = const { 0 };
+}
+
+/// The current thread's token: the address of its [`THREAD_MARK`] (0 if unavailable, which
+/// no owner has).
+fn thread_token() -> usize {
+    THREAD_MARK
+        .try_with(|mark| mark as *const u8 as usize)
+        .unwrap_or(0)
 }
 
 /// The global allocator of the `paddock` binary (see the module documentation).
 pub struct Heap {
     arena: UnsafeCell<Arena>,
-    claimed: AtomicBool,
+    /// The owner thread's token, 0 until a thread claims the arena.
+    owner: AtomicUsize,
     base: AtomicUsize,
 }
 
-// SAFETY: the arena's bookkeeping is only read or written by the one thread that claimed it
-// (`is_owner`); other threads only read `base`, an atomic set before any arena block exists.
+// SAFETY: the arena's bookkeeping is only read or written by the thread whose token is in
+// `owner` (`is_owner`, which every arena access checks first); other threads only read `base`,
+// an atomic set before any arena block exists.
 unsafe impl Sync for Heap {}
 
 impl Heap {
-    /// A heap whose arena is mapped by the first thread that allocates.
+    /// A heap whose arena is mapped by the first thread that allocates from it.
     pub const fn new() -> Heap {
         Heap {
             arena: UnsafeCell::new(Arena::empty()),
-            claimed: AtomicBool::new(false),
+            owner: AtomicUsize::new(0),
             base: AtomicUsize::new(0),
         }
     }
 
     /// Whether the current thread owns the arena; the first thread to ask claims it.
     fn is_owner(&self) -> bool {
-        ROLE.try_with(|role| match role.get() {
-            OWNER => true,
-            OTHER => false,
-            _ => {
+        let me = thread_token();
+        match self.owner.load(Ordering::Acquire) {
+            0 if me != 0 => {
                 let won = self
-                    .claimed
-                    .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                    .owner
+                    .compare_exchange(0, me, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok();
                 if won {
                     // SAFETY: this thread just became the only one to touch the arena.
                     unsafe { self.map_arena() };
                 }
-                role.set(if won { OWNER } else { OTHER });
                 won
             }
-        })
-        .unwrap_or(false)
+            owner => owner == me && me != 0,
+        }
     }
 
     /// Maps the arena (huge-page backed where the kernel allows); without it the arena stays
@@ -223,9 +228,10 @@ impl Heap {
         unsafe { &mut *self.arena.get() }
     }
 
-    /// Whether a request of this shape may come from the arena.
+    /// Whether a request of this shape may come from the arena (callers never ask for zero
+    /// bytes, but such a request would have no size class, so it goes to the system).
     fn fits_arena(layout: Layout) -> bool {
-        layout.align() <= BLOCK_ALIGN && layout.size() <= MAX_BLOCK
+        layout.align() <= BLOCK_ALIGN && layout.size() <= MAX_BLOCK && layout.size() != 0
     }
 }
 
@@ -267,7 +273,8 @@ unsafe impl GlobalAlloc for Heap {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if self.in_arena(ptr) {
             if self.is_owner() {
-                // SAFETY: an arena block, handed out for this layout, freed by its owner.
+                // SAFETY: an arena block, handed out for this layout (or resized to it in
+                // place by `realloc`), freed by its owner.
                 unsafe { self.arena().dealloc(ptr, layout.size()) };
             }
             // Freed by another thread: left unused rather than touched without a lock.
@@ -304,11 +311,10 @@ unsafe impl GlobalAlloc for Heap {
 
 /// Maps `len` bytes (a multiple of 2 MiB) of fresh memory aligned to 2 MiB, asking the kernel
 /// to back it with transparent huge pages.
-#[cfg(target_os = "linux")]
 fn map_huge_region(len: usize) -> Option<usize> {
     const HUGE_PAGE: usize = 2 << 20;
-    // Twice the length, so that an aligned `len` bytes lie inside; the slack is never touched
-    // and so never resident.
+    // One huge page more than asked, so that an aligned `len` bytes lie inside; the slack
+    // around them is never touched, so never resident.
     let reserve = len + HUGE_PAGE;
     // SAFETY: an anonymous private mapping at an address of the kernel's choosing.
     let raw = unsafe {
@@ -329,12 +335,6 @@ fn map_huge_region(len: usize) -> Option<usize> {
     // refuses the advice) the arena still works, page by page.
     unsafe { libc::madvise(base as *mut libc::c_void, len, libc::MADV_HUGEPAGE) };
     Some(base)
-}
-
-/// Elsewhere the arena stays empty and the system allocator serves everything.
-#[cfg(not(target_os = "linux"))]
-fn map_huge_region(_len: usize) -> Option<usize> {
-    None
 }
 
 #[cfg(test)]
@@ -457,31 +457,81 @@ mod tests {
     }
 
     #[test]
-    fn the_global_heap_serves_every_thread() {
-        // The test harness runs on several threads, so some of these are owner allocations
-        // and some are not; each must hold its bytes, and cross-thread frees must be safe.
-        let handles: Vec<_> = (0..4)
-            .map(|t| {
-                std::thread::spawn(move || {
-                    let mut kept = Vec::new();
-                    for i in 0..2000usize {
-                        let mut v = vec![t as u8; 1 + (i * 37) % 3000];
-                        v.push(1);
-                        kept.push(v);
-                        if i % 3 == 0 {
-                            kept.swap_remove(i % kept.len());
-                        }
-                    }
-                    kept
-                })
-            })
-            .collect();
-        let main_owned: Vec<String> = (0..500).map(|i| "x".repeat(i)).collect();
-        for (t, handle) in handles.into_iter().enumerate() {
-            for v in handle.join().unwrap() {
-                assert!(v[..v.len() - 1].iter().all(|&b| b == t as u8));
-            }
+    fn a_heap_serves_its_owner_from_the_arena_and_others_from_the_system() {
+        let heap = Heap::new();
+        let layout = |size| Layout::from_size_align(size, 8).unwrap();
+        unsafe {
+            // This thread claims the heap's arena with its first request.
+            let a = heap.alloc(layout(100));
+            assert!(heap.in_arena(a));
+            a.write_bytes(7, 100);
+            // The top block grows in place; beyond the largest block it moves to the system.
+            let b = heap.realloc(a, layout(100), 3000);
+            assert_eq!(a, b);
+            let big = heap.realloc(b, layout(3000), MAX_BLOCK + 1);
+            assert!(!heap.in_arena(big));
+            assert!(std::slice::from_raw_parts(big, 100).iter().all(|&x| x == 7));
+            heap.dealloc(big, layout(MAX_BLOCK + 1));
+            // Stricter alignments go to the system too.
+            let wide = Layout::from_size_align(64, 64).unwrap();
+            let c = heap.alloc(wide);
+            assert!(!heap.in_arena(c) && (c as usize).is_multiple_of(64));
+            heap.dealloc(c, wide);
+            // A reused block still comes back zeroed when asked.
+            let z = heap.alloc(layout(200));
+            z.write_bytes(0xff, 200);
+            heap.dealloc(z, layout(200));
+            let z = heap.alloc_zeroed(layout(200));
+            assert!(heap.in_arena(z));
+            assert!(std::slice::from_raw_parts(z, 200).iter().all(|&x| x == 0));
+            // Another thread gets system memory, and an arena block it frees is left alone.
+            let d = heap.alloc(layout(100)) as usize;
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    let e = heap.alloc(layout(100));
+                    assert!(!e.is_null() && !heap.in_arena(e));
+                    heap.dealloc(e, layout(100));
+                    heap.dealloc(d as *mut u8, layout(100));
+                });
+            });
+            assert_ne!(heap.alloc(layout(100)) as usize, d);
         }
-        assert!(main_owned.iter().enumerate().all(|(i, s)| s.len() == i));
+    }
+
+    #[test]
+    fn owner_and_other_threads_work_side_by_side() {
+        let heap = Heap::new();
+        let layout = |size| Layout::from_size_align(size, 8).unwrap();
+        // Claimed by this thread before the others start.
+        unsafe { heap.dealloc(heap.alloc(layout(16)), layout(16)) };
+        let run = |seed: usize| {
+            let mut kept: Vec<(*mut u8, usize, u8)> = Vec::new();
+            for i in 0..3000usize {
+                let size = 1 + (i * 37 + seed * 101) % 5000;
+                let fill = (i + seed) as u8;
+                unsafe {
+                    let block = heap.alloc(layout(size));
+                    block.write_bytes(fill, size);
+                    kept.push((block, size, fill));
+                    if i % 3 == 0 {
+                        let (block, size, fill) = kept.swap_remove((i * 7) % kept.len());
+                        let bytes = std::slice::from_raw_parts(block, size);
+                        assert!(bytes.iter().all(|&b| b == fill));
+                        heap.dealloc(block, layout(size));
+                    }
+                }
+            }
+            for (block, size, fill) in kept {
+                let bytes = unsafe { std::slice::from_raw_parts(block, size) };
+                assert!(bytes.iter().all(|&b| b == fill));
+                unsafe { heap.dealloc(block, layout(size)) };
+            }
+        };
+        std::thread::scope(|scope| {
+            for seed in 1..4 {
+                scope.spawn(move || run(seed));
+            }
+            run(0);
+        });
     }
 }

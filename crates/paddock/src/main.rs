@@ -2,11 +2,13 @@
 
 mod cli;
 mod commands;
+#[cfg(target_os = "linux")]
 mod heap;
 mod report;
 
 use clap::Parser;
 
+#[cfg(target_os = "linux")]
 #[global_allocator]
 static HEAP: heap::Heap = heap::Heap::new();
 

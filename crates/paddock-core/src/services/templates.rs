@@ -119,7 +119,13 @@ impl<'c> CatalogRenderer<'c> {
                 } else {
                     format!("{}/{relative}", root.label)
                 };
-                let text = render::render_stack_file(env, &root.files, &source, &self.context)?;
+                let text = render::render_stack_file(
+                    env,
+                    &root.files,
+                    root.is_builtin(),
+                    &source,
+                    &self.context,
+                )?;
                 Ok(RenderedFile {
                     service: service.service.name.clone(),
                     path: file.clone(),
