@@ -367,15 +367,41 @@ mod tests {
         assert_eq!(compared, PROGRAMS.len());
     }
 
-    /// The same programs, run: each built-in template of the platform renders the same text
-    /// from its program as from the environment's own compilation, for
-    /// the default values and every values fixture of the CLI tests.
+    /// Renders every template of `stack` from its program and through the environment's own
+    /// compilation, with `context`, and requires the same text; returns how many it compared.
+    fn render_both_ways(
+        stack: &crate::catalog::Stack,
+        label: &str,
+        context: &crate::render::TemplateContext,
+    ) -> usize {
+        use crate::render::{Strictness, environment, render_file};
+        let env = environment(std::sync::Arc::clone(&stack.files), Strictness::Strict);
+        let context = Value::from(minijinja::value::Serde(context));
+        let mut compared = 0;
+        for (name, text) in stack.files.iter() {
+            if !name.ends_with(".template") {
+                continue;
+            }
+            let by_program = program(name, text).unwrap().render(&env, &context);
+            let by_environment = render_file(&env, name, &context);
+            assert_eq!(
+                by_program.unwrap_or_else(|e| panic!("{label}: {name}: {e}")),
+                by_environment.unwrap_or_else(|e| panic!("{label}: {name}: {e:?}")),
+                "{label}: {name}"
+            );
+            compared += 1;
+        }
+        compared
+    }
+
+    /// The same programs, run: each built-in template renders the same text from its program
+    /// as from the environment's own compilation — the platform's for the default values and
+    /// every values fixture of the CLI tests, `deploy custom`'s for its defaults.
     #[test]
     fn programs_render_what_the_environment_renders() {
         use crate::platform::{STACK, ValueSources, template_inputs};
-        use crate::render::{Release, Strictness, TemplateContext, environment, render_file};
+        use crate::render::{Release, TemplateContext};
         let stack = crate::catalog::builtin_stack(STACK).unwrap();
-        let env = environment(std::sync::Arc::clone(&stack.files), Strictness::Strict);
         let fixtures = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../paddock/tests/fixtures/values"
@@ -407,23 +433,9 @@ mod tests {
                 generated: inputs.generated,
                 extra: inputs.extra,
             };
-            let context = Value::from(minijinja::value::Serde(&context));
-            for (name, text) in stack.files.iter() {
-                if !name.ends_with(".template") {
-                    continue;
-                }
-                let by_program = program(name, text).unwrap().render(&env, &context);
-                let by_environment = render_file(&env, name, &context);
-                assert_eq!(
-                    by_program.unwrap_or_else(|e| panic!("{label}: {name}: {e}")),
-                    by_environment.unwrap_or_else(|e| panic!("{label}: {name}: {e:?}")),
-                    "{label}: {name}"
-                );
-                rendered += 1;
-            }
+            rendered += render_both_ways(&stack, &label, &context);
         }
         let stack = crate::catalog::builtin_stack(crate::custom::STACK).unwrap();
-        let env = environment(std::sync::Arc::clone(&stack.files), Strictness::Strict);
         let config = crate::custom::default_config().unwrap();
         let derived = crate::custom::derive::derive(&config).unwrap();
         let context = TemplateContext {
@@ -440,19 +452,7 @@ mod tests {
             .into_iter()
             .collect(),
         };
-        let context = Value::from(minijinja::value::Serde(&context));
-        for (name, text) in stack.files.iter() {
-            if name.ends_with(".template") {
-                let by_program = program(name, text).unwrap().render(&env, &context);
-                let by_environment = render_file(&env, name, &context);
-                assert_eq!(
-                    by_program.unwrap_or_else(|e| panic!("1.9: {name}: {e}")),
-                    by_environment.unwrap_or_else(|e| panic!("1.9: {name}: {e:?}")),
-                    "1.9: {name}"
-                );
-                rendered += 1;
-            }
-        }
+        rendered += render_both_ways(&stack, "deploy custom", &context);
         assert!(rendered > 250, "{rendered} renders compared");
     }
 
