@@ -101,8 +101,7 @@ fn indent(
     kwargs.assert_all_used()?;
     let input = strip_trailing_newline(value.as_str());
     let padding = " ".repeat(width);
-    let lines = memchr::memchr_iter(b'\n', input.as_bytes()).count() + 1;
-    let mut output = String::with_capacity(input.len() + lines * (width + 1));
+    let mut output = String::with_capacity(input.len());
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', input.as_bytes()).chain([input.len()]) {
         let line = &input[start..end];
@@ -216,7 +215,7 @@ impl<'s> StackRenderer<'s> {
         let ctx = minijinja::Value::from(minijinja::value::Serde(context));
         let mut set = ManifestSet::default();
         for file in &self.files {
-            let text = render_stack_file(&self.env, &self.stack.files, true, &file.source, &ctx)?;
+            let text = render_stack_file(&self.env, &self.stack.files, &file.source, &ctx)?;
             if !file.manifest {
                 continue;
             }
@@ -235,20 +234,17 @@ impl<'s> StackRenderer<'s> {
     }
 }
 
-/// Renders the template `source` of a stack whose files are `files`: from the template's
-/// build-time program when its text is the one built ([`crate::precompiled`]) and `env` loads
-/// `source` from `files` under that same name (`same_names`; not so for user service
-/// directories, whose names carry their directory's label); otherwise as [`render_file`] does.
+/// Renders the template `source` of a stack whose environment `env` loads it from `files`
+/// under that same name: from its build-time program when its text is the one built
+/// ([`crate::precompiled`]), otherwise as [`render_file`] does.
 pub fn render_stack_file(
     env: &Environment<'static>,
     files: &FileTree,
-    same_names: bool,
     source: &str,
     ctx: &minijinja::Value,
 ) -> Result<String, Diagnostic> {
     let program = files
         .get(source)
-        .filter(|_| same_names)
         .and_then(|text| crate::precompiled::program(source, text));
     match program {
         Some(program) => program

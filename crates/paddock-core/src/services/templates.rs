@@ -119,13 +119,13 @@ impl<'c> CatalogRenderer<'c> {
                 } else {
                     format!("{}/{relative}", root.label)
                 };
-                let text = render::render_stack_file(
-                    env,
-                    &root.files,
-                    root.is_builtin(),
-                    &source,
-                    &self.context,
-                )?;
+                // A user root's environment loads `relative` under the name `source`, so
+                // only built-in roots can take the build-time programs.
+                let text = if root.is_builtin() {
+                    render::render_stack_file(env, &root.files, &source, &self.context)?
+                } else {
+                    render::render_file(env, &source, &self.context)?
+                };
                 Ok(RenderedFile {
                     service: service.service.name.clone(),
                     path: file.clone(),
