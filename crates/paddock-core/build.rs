@@ -1,9 +1,12 @@
 //! Embeds the built-in stacks (the repository's `stacks/` folder) into the binary, compiles
-//! their templates, and indexes the bundled Kubernetes schema, so that start-up does none of
+//! their templates, and compiles the bundled Kubernetes schema, so that start-up does none of
 //! this work.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+#[path = "src/schema_codegen.rs"]
+mod schema_codegen;
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -26,72 +29,19 @@ fn main() {
         precompile::templates(&files),
     )
     .unwrap();
-    index_schema(&manifest_dir.join("schemas/k8s-v1.33-strict.json"));
+    compile_schema(&manifest_dir.join("schemas/k8s-v1.33-strict.json"));
 }
 
-/// Writes `schema_index.rs`: the bundle itself (`include_str!` of the file indexed, so the
-/// index and the text cannot come from different files), its version, every definition's name
-/// with the byte range of its (raw JSON) schema inside the bundle, sorted by name, and every
-/// `"<apiVersion>/<Kind>"` with the position of its definition in that list, sorted.
-fn index_schema(path: &Path) {
-    use serde_json::value::RawValue;
-    use std::collections::HashMap;
+/// Writes `schema.rs`: every definition of the bundled schema compiled into a static
+/// `Node` tree, with the kinds index (see `src/schema_codegen.rs`).
+fn compile_schema(path: &Path) {
     println!("cargo:rerun-if-changed={}", path.display());
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
-    let top: HashMap<&str, &RawValue> = serde_json::from_str(&text)
-        .unwrap_or_else(|err| panic!("{}: not valid JSON: {err}", path.display()));
-    let field = |name: &str| {
-        top.get(name)
-            .unwrap_or_else(|| panic!("{}: no \"{name}\" field", path.display()))
-            .get()
-    };
-    let version: &str = serde_json::from_str(field("version")).unwrap();
-    let defs: HashMap<&str, &RawValue> = serde_json::from_str(field("defs")).unwrap();
-    let kinds: HashMap<&str, &str> = serde_json::from_str(field("kinds")).unwrap();
-    let mut names: Vec<(&str, usize, usize)> = defs
-        .iter()
-        .map(|(name, raw)| {
-            let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-            (*name, start, start + raw.get().len())
-        })
-        .collect();
-    names.sort_unstable();
-    let position = |name: &str| {
-        names
-            .binary_search_by(|probe| probe.0.cmp(name))
-            .unwrap_or_else(|_| panic!("{}: kind names unknown definition {name}", path.display()))
-    };
-    let mut kind_list: Vec<(&str, usize)> = kinds
-        .iter()
-        .map(|(key, name)| (*key, position(name)))
-        .collect();
-    kind_list.sort_unstable();
-    let mut out = format!(
-        "/// The generated schema bundle (see `scripts/gen-k8s-schema.py`).\n\
-         const BUNDLED_SCHEMA: &str = include_str!({:?});\n\
-         /// Kubernetes version of the bundled schemas.\n\
-         const INDEXED_VERSION: &str = {version:?};\n",
-        path.display().to_string()
-    );
-    let definition_rows = names
-        .iter()
-        .map(|(name, start, end)| format!("({name:?}, {start}, {end})"));
-    write_table(
-        &mut out,
-        "Definition names, sorted, with the byte range of each schema in the bundle.",
-        "DEFINITIONS: &[(&str, u32, u32)]",
-        definition_rows,
-    );
-    let kind_rows = kind_list.iter().map(|(key, id)| format!("({key:?}, {id})"));
-    write_table(
-        &mut out,
-        "`\"<apiVersion>/<Kind>\"`, sorted, with the position of its definition.",
-        "KINDS: &[(&str, u32)]",
-        kind_rows,
-    );
-    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("schema_index.rs");
-    std::fs::write(dest, out).unwrap();
+    let source =
+        schema_codegen::generate(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("schema.rs");
+    std::fs::write(dest, source).unwrap();
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
@@ -291,13 +241,4 @@ mod precompile {
             _ => return None,
         })
     }
-}
-
-/// Appends `static <declaration> = &[<rows>];` to `out`, under a one-line doc comment.
-fn write_table(out: &mut String, doc: &str, declaration: &str, rows: impl Iterator<Item = String>) {
-    writeln!(out, "/// {doc}\nstatic {declaration} = &[").unwrap();
-    for row in rows {
-        writeln!(out, "    {row},").unwrap();
-    }
-    out.push_str("];\n");
 }

@@ -14,6 +14,9 @@ pub mod platform;
 pub mod precompiled;
 pub mod quantity;
 pub mod render;
+// Compiles the bundled schema into statics; run by build.rs, compiled here for its tests.
+#[cfg(test)]
+mod schema_codegen;
 pub mod services;
 pub mod validate;
 pub mod values;
