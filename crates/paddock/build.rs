@@ -1,4 +1,4 @@
-//! Link settings of the `paddock` executable on glibc Linux, both about start-up cost
+//! Build settings of the `paddock` executable on glibc Linux, all about start-up cost
 //! (docs/benchmarks.md):
 //!
 //! - a fixed load address: the loader then has no relocations to apply at start-up (about 110
@@ -9,6 +9,8 @@
 //!   touches fewer pages of code. This needs LLD: the toolchain's own (`gcc-ld/ld.lld` in its
 //!   sysroot, as rustup installs it) is asked for explicitly; without it, with another linker
 //!   configured, or with `PADDOCK_LINK_ORDER=0`, the order is left to the linker.
+//! - the `own_entry_point` cfg on glibc Linux: `main.rs` then defines the C `main` itself and
+//!   skips std's start-up (see src/startup.rs).
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -21,6 +23,10 @@ fn main() {
     let static_crt = var("CARGO_CFG_TARGET_FEATURE")
         .split(',')
         .any(|feature| feature == "crt-static");
+    println!("cargo::rustc-check-cfg=cfg(own_entry_point)");
+    if glibc_linux {
+        println!("cargo:rustc-cfg=own_entry_point");
+    }
     if glibc_linux && !static_crt && var("PADDOCK_PIE") != "1" {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }

@@ -1,10 +1,15 @@
 //! The `paddock` command: parses flags and hands off to one module per command.
+// On glibc Linux the C `main` below is the entry point and std's start-up is skipped
+// (src/startup.rs); the test harness keeps its own.
+#![cfg_attr(all(own_entry_point, not(test)), no_main)]
 
 mod cli;
 mod commands;
 #[cfg(target_os = "linux")]
 mod heap;
 mod report;
+#[cfg(all(own_entry_point, not(test)))]
+mod startup;
 
 use clap::Parser;
 
@@ -12,7 +17,21 @@ use clap::Parser;
 #[global_allocator]
 static HEAP: heap::Heap = heap::Heap::new();
 
+/// The process's entry point on glibc Linux, called by the C library.
+#[cfg(all(own_entry_point, not(test)))]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    startup::prepare();
+    run()
+}
+
+#[cfg(not(all(own_entry_point, not(test))))]
 fn main() {
+    run()
+}
+
+/// Runs the command the flags name and exits with its code (`process::exit` flushes stdout).
+fn run() -> ! {
     let cli = cli::Cli::parse();
     let code = match commands::run(cli) {
         Ok(()) => 0,

@@ -398,3 +398,56 @@ fn unknown_flags_are_usage_errors() {
     let out = paddock(&["template", "--sett", "a=b"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A reader that goes away early (`paddock template | head -1`) ends paddock normally, exit 0
+/// and nothing on stderr: SIGPIPE is ignored as std's start-up would (src/startup.rs), and a
+/// broken pipe is not reported as an error. The manifest is larger than a pipe's buffer, so
+/// paddock is still writing when the reader closes.
+#[cfg(unix)]
+#[test]
+fn a_reader_that_goes_away_early_does_not_kill_paddock() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_paddock"))
+        .arg("template")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.signal(), None, "killed by a signal");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+/// paddock started with its standard descriptors closed (as a daemon or `<&- >&- 2>&-`
+/// leaves them) still reads its values, writes every file of `--output-dir` intact, and exits 0.
+#[cfg(unix)]
+#[test]
+fn closed_standard_descriptors_do_not_disturb_a_run() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_paddock"));
+    command
+        .current_dir(fixture(""))
+        .args(["template", "-f", "values/amazon.yaml", "--output-dir"])
+        .arg(dir.path());
+    // SAFETY: between fork and exec the child only closes descriptors (async-signal-safe).
+    unsafe {
+        command.pre_exec(|| {
+            for fd in 0..3 {
+                libc::close(fd);
+            }
+            Ok(())
+        });
+    }
+    let status = command.status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(files.len() > 20, "{} files", files.len());
+    for file in files {
+        let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        assert!(text.starts_with("apiVersion: "), "{text}");
+    }
+}
