@@ -10,7 +10,8 @@
 //!   sysroot, as rustup installs it) is asked for explicitly; without it, with another linker
 //!   configured, or with `PADDOCK_LINK_ORDER=0`, the order is left to the linker.
 //! - the `own_entry_point` cfg on glibc Linux: `main.rs` then defines the C `main` itself and
-//!   skips std's start-up (see src/startup.rs).
+//!   skips std's start-up (see src/startup.rs). glibc only: there std reads the command line
+//!   from the C library's start-up hooks, which run either way; on musl it would not.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");

@@ -22,7 +22,12 @@ static HEAP: heap::Heap = heap::Heap::new();
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     startup::prepare();
-    run()
+    // A panic must not unwind out of a C function (that aborts): end as std's start-up would,
+    // with its message already printed and exit code 101. Release builds abort on panic anyway.
+    match std::panic::catch_unwind(|| run()) {
+        Ok(never) => never,
+        Err(_) => std::process::exit(101),
+    }
 }
 
 #[cfg(not(all(own_entry_point, not(test))))]

@@ -1,9 +1,11 @@
 //! Process set-up on glibc Linux, where `main.rs` defines the C `main` and std's own start-up
-//! does not run. That start-up reads `/proc/self/maps` and maps a signal stack to report a
-//! stack overflow of the main thread by name, about a tenth of a short run (docs/benchmarks.md).
-//! paddock keeps the two things in it that change what a command does, and does them here.
-//! What is given up: a stack overflow of the main thread ends the process with a plain
-//! segmentation fault instead of std's one-line message.
+//! does not run. That start-up reads `/proc/self/maps` and maps a signal stack so as to report
+//! stack overflows by name: about 0.1 ms of every run here (docs/benchmarks.md). paddock keeps
+//! the two things in it that change what a command does, and does them here. Given up: a stack
+//! overflow in any thread ends the process with a plain segmentation fault instead of std's
+//! one-line message, and a panic names its thread `<unnamed>` instead of `main`. The command
+//! line still reaches `std::env::args`: std on glibc captures it from the C library's start-up
+//! hooks, not from its own start-up (which is why this is glibc-only: on musl it would not).
 
 /// Prepares the process as std's start-up would. Every standard descriptor is made open:
 /// a closed one is pointed at `/dev/null`, so a file paddock opens cannot take its number and

@@ -422,7 +422,9 @@ fn a_reader_that_goes_away_early_does_not_kill_paddock() {
 }
 
 /// paddock started with its standard descriptors closed (as a daemon or `<&- >&- 2>&-`
-/// leaves them) still reads its values, writes every file of `--output-dir` intact, and exits 0.
+/// leaves them) finds them open on `/dev/null` (src/startup.rs): `-f /dev/stdin` reads an empty
+/// file instead of failing with "no such file", every file of `--output-dir` is written
+/// intact, and the run exits 0.
 #[cfg(unix)]
 #[test]
 fn closed_standard_descriptors_do_not_disturb_a_run() {
@@ -431,7 +433,14 @@ fn closed_standard_descriptors_do_not_disturb_a_run() {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_paddock"));
     command
         .current_dir(fixture(""))
-        .args(["template", "-f", "values/amazon.yaml", "--output-dir"])
+        .args([
+            "template",
+            "-f",
+            "values/amazon.yaml",
+            "-f",
+            "/dev/stdin",
+            "--output-dir",
+        ])
         .arg(dir.path());
     // SAFETY: between fork and exec the child only closes descriptors (async-signal-safe).
     unsafe {
