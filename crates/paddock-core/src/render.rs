@@ -1,5 +1,6 @@
 //! Renders a stack's service templates (Jinja2 via minijinja) into a [`ManifestSet`].
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -85,7 +86,11 @@ fn tojson_like_builtin(
     use minijinja::value::ValueKind;
     if indent.is_none() && kwargs.args().next().is_none() {
         let scalar = match value.kind() {
-            ValueKind::String => value.as_str().map(json_string),
+            ValueKind::String => value.as_str().map(|text| {
+                let mut out = String::new();
+                push_json_string(&mut out, text, false);
+                out
+            }),
             ValueKind::Bool => Some(value.is_true().to_string()),
             ValueKind::Number if value.is_integer() => Some(value.to_string()),
             _ => None,
@@ -97,38 +102,42 @@ fn tojson_like_builtin(
     minijinja::filters::tojson(value, indent, kwargs)
 }
 
-/// A JSON string literal safe inside HTML too (`<`, `>`, `&` and `'` escaped), byte for byte
-/// what minijinja's `tojson` writes.
-fn json_string(text: &str) -> String {
-    const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let needs_escape = |b: u8| b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | b'\'');
-    let mut out = String::with_capacity(text.len() + 2);
+/// Appends `text` as a JSON string literal that is also safe inside HTML (`<`, `>`, `&` and
+/// `'` written as `\u00XX`), as both `tojson` filters write it: minijinja's keeps other
+/// characters as they are (`ensure_ascii` false); Jinja2's, through Python's `json.dumps`,
+/// writes DEL and every non-ASCII character as UTF-16 `\uXXXX` units (`ensure_ascii` true).
+pub(crate) fn push_json_string(out: &mut String, text: &str, ensure_ascii: bool) {
+    out.reserve(text.len() + 2);
     out.push('"');
     let mut start = 0;
-    for (i, &b) in text.as_bytes().iter().enumerate() {
-        if !needs_escape(b) {
+    for (at, c) in text.char_indices() {
+        let plain = match c {
+            '"' | '\\' | '<' | '>' | '&' | '\'' => false,
+            c if u32::from(c) < 0x20 => false,
+            c => !ensure_ascii || (c.is_ascii() && c != '\u{7f}'),
+        };
+        if plain {
             continue;
         }
-        out.push_str(&text[start..i]);
-        start = i + 1;
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\x08' => out.push_str("\\b"),
-            b'\x0c' => out.push_str("\\f"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            _ => {
-                out.push_str("\\u00");
-                out.push(HEX_DIGITS[usize::from(b >> 4)] as char);
-                out.push(HEX_DIGITS[usize::from(b & 0xf)] as char);
+        out.push_str(&text[start..at]);
+        start = at + c.len_utf8();
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
             }
         }
     }
     out.push_str(&text[start..]);
     out.push('"');
-    out
 }
 
 /// Jinja2's `indent(width=4, first=false, blank=false)`, as minijinja's built-in filter

@@ -201,7 +201,9 @@ fn write_json(
                 python_float(f)
             });
         }
-        ValueKind::String => json_string(out, value.as_str().unwrap_or_default()),
+        ValueKind::String => {
+            render::push_json_string(out, value.as_str().unwrap_or_default(), true)
+        }
         ValueKind::Seq | ValueKind::Iterable => {
             let items: Vec<Value> = value.try_iter()?.collect();
             if items.is_empty() {
@@ -244,44 +246,16 @@ fn write_json(
                     out.push_str(separator);
                 }
                 newline(out, depth + 1);
-                json_string(out, key);
+                render::push_json_string(out, key, true);
                 out.push_str(": ");
                 write_json(out, item, indent, depth + 1)?;
             }
             newline(out, depth);
             out.push('}');
         }
-        _ => json_string(out, &value.to_string()),
+        _ => render::push_json_string(out, &value.to_string(), true),
     }
     Ok(())
-}
-
-/// A JSON string literal as Python's `json.dumps` writes it (`ensure_ascii`), made HTML-safe
-/// as Jinja2's `tojson` does.
-fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\'' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if c.is_ascii() && !c.is_ascii_control() => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]
