@@ -1,12 +1,16 @@
 //! Embeds the built-in stacks (the repository's `stacks/` folder) into the binary, compiles
-//! their templates, and compiles the bundled Kubernetes schema, so that start-up does none of
-//! this work.
+//! their templates, reads their stack, values and service files into static trees, and
+//! compiles the bundled Kubernetes schema, so that start-up does none of this work.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 #[path = "src/schema_codegen.rs"]
 mod schema_codegen;
+#[path = "src/tree_codegen.rs"]
+mod tree_codegen;
+#[path = "src/yaml_fast.rs"]
+mod yaml_fast;
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -29,7 +33,35 @@ fn main() {
         precompile::templates(&files),
     )
     .unwrap();
+    std::fs::write(out_dir.join("builtin_trees.rs"), value_trees(&files)).unwrap();
     compile_schema(&manifest_dir.join("schemas/k8s-v1.33-strict.json"));
+}
+
+/// `builtin_trees.rs`: the static tree of every stack.yaml, values.yaml and service.yaml of
+/// the built-in stacks that the fast YAML reader reads as one mapping (or nothing), by the
+/// file's position in `BUILTIN_STACK_FILES` (see `src/values/static_tree.rs`).
+fn value_trees(files: &[(String, String)]) -> String {
+    let mut out = String::from(
+        "/// Built-in stack files read at build time: (position in `BUILTIN_STACK_FILES`, tree).\npub static BUILTIN_TREES: &[(usize, StaticTree)] = &[\n",
+    );
+    for (index, (relative, absolute)) in files.iter().enumerate() {
+        let name = relative.rsplit('/').next().unwrap_or_default();
+        if !matches!(name, "stack.yaml" | "values.yaml" | "service.yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(absolute).unwrap();
+        if text.starts_with("---") || text.contains("\n---") {
+            continue;
+        }
+        let tree = match yaml_fast::parse_fast(&text).as_deref() {
+            Some([]) => "Map(&[])".to_owned(),
+            Some([root @ serde_json::Value::Object(_)]) => tree_codegen::tree_source(root),
+            _ => continue,
+        };
+        writeln!(out, "    ({index}, {tree}),").unwrap();
+    }
+    out.push_str("];\n");
+    out
 }
 
 /// Writes `schema.rs`: every definition of the bundled schema compiled into a static

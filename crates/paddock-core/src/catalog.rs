@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::values::{self, Node, Origin, Scalar, Value};
+use crate::values::{self, EntryMap, Node, Origin, Scalar, Value};
 
 pub use graph::{Direction, Selection, cycle_diagnostic, levels};
 pub use roots::{
@@ -168,17 +168,21 @@ pub fn builtin_stack(name: &str) -> Result<Stack, Diagnostic> {
     Stack::from_files_with(&format!("<built-in>/{name}"), files, parse_builtin_values)
 }
 
-/// Reads a built-in stack's YAML file (stack.yaml, values.yaml, service.yaml) through
-/// [`crate::yaml_fast`]; its keys and values get [`Origin::Defaults`]. Files the fast reader
-/// declines (or that hold several documents) take [`values::parse_values`].
+/// Reads a built-in stack's YAML file (stack.yaml, values.yaml, service.yaml): the tree the
+/// build read from exactly this text when there is one ([`values::static_tree`]), else
+/// through [`crate::yaml_fast`]; its keys and values get [`Origin::Defaults`]. Files the fast
+/// reader declines (or that hold several documents) take [`values::parse_values`].
 pub fn parse_builtin_values(text: &str, file: &str) -> Result<Node, Diagnostic> {
+    let origin = Some(Origin::Defaults);
+    if let Some(tree) = values::static_tree::builtin_tree(text) {
+        return Ok(Node::from_static(tree, &origin));
+    }
     let single_document = !(text.starts_with("---") || text.contains("\n---"));
     if single_document {
-        let origin = Some(Origin::Defaults);
         match crate::yaml_fast::parse_fast(text).as_deref() {
             Some([]) => {
                 return Ok(Node {
-                    value: Value::Map(IndexMap::new()),
+                    value: Value::Map(EntryMap::default()),
                     origin,
                 });
             }

@@ -18,6 +18,10 @@ pub mod render;
 #[cfg(test)]
 mod schema_codegen;
 pub mod services;
+// Writes the built-in stacks' values trees as statics; run by build.rs, compiled here for its
+// tests.
+#[cfg(test)]
+mod tree_codegen;
 pub mod validate;
 pub mod values;
 pub mod yaml_fast;

@@ -425,7 +425,7 @@ mod tests {
             })
             .unwrap_or_else(|e| panic!("{label}: {e:?}"));
             let context = TemplateContext {
-                values: inputs.values_json,
+                values: inputs.values_context,
                 release: Release {
                     name: "pachd".into(),
                     namespace: "default".into(),
@@ -439,7 +439,7 @@ mod tests {
         let config = crate::custom::default_config().unwrap();
         let derived = crate::custom::derive::derive(&config).unwrap();
         let context = TemplateContext {
-            values: serde_json::to_value(&config).unwrap(),
+            values: minijinja::Value::from(minijinja::value::Serde(&config)),
             release: Release {
                 name: stack.meta.release.clone(),
                 namespace: "default".into(),

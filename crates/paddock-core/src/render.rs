@@ -33,8 +33,9 @@ pub enum Strictness {
 /// Everything templates can see.
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplateContext {
-    /// The typed, defaulted values (as `values.*`).
-    pub values: Value,
+    /// The typed, defaulted values (as `values.*`), already a template value: converted from
+    /// the typed structs once, with no `serde_json` tree in between.
+    pub values: minijinja::Value,
     /// `release.name` / `release.namespace`.
     pub release: Release,
     /// Generated credentials (`generated.<name>`).
@@ -523,7 +524,7 @@ mod tests {
 
     fn context(values: Value) -> TemplateContext {
         TemplateContext {
-            values,
+            values: minijinja::Value::from(minijinja::value::Serde(values)),
             release: Release {
                 name: "r".into(),
                 namespace: "ns".into(),

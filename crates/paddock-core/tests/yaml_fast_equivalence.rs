@@ -106,7 +106,7 @@ fn rendered_texts(sources: &ValueSources) -> Option<Vec<(String, String)>> {
     checks::check(&typed, &user).ok()?;
     derive::fill_in(&mut typed);
     let context = TemplateContext {
-        values: serde_json::to_value(&typed).unwrap(),
+        values: minijinja::Value::from(minijinja::value::Serde(&typed)),
         release: Release {
             name: stack.meta.release.clone(),
             namespace: "default".into(),

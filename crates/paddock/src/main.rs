@@ -3,6 +3,8 @@
 // (src/startup.rs); the test harness keeps its own.
 #![cfg_attr(all(own_entry_point, not(test)), no_main)]
 
+use clap::{CommandFactory, FromArgMatches};
+
 mod cli;
 mod commands;
 #[cfg(target_os = "linux")]
@@ -10,8 +12,6 @@ mod heap;
 mod report;
 #[cfg(all(own_entry_point, not(test)))]
 mod startup;
-
-use clap::Parser;
 
 #[cfg(target_os = "linux")]
 #[global_allocator]
@@ -37,7 +37,13 @@ fn main() {
 
 /// Runs the command the flags name and exits with its code (`process::exit` flushes stdout).
 fn run() -> ! {
-    let cli = cli::Cli::parse();
+    // `Cli::parse()`, except that the command tree is left to the process's exit (as the
+    // rendered set is) instead of being freed node by node.
+    let mut command = <cli::Cli as CommandFactory>::command();
+    let mut matches = command.get_matches_mut();
+    let cli = cli::Cli::from_arg_matches_mut(&mut matches)
+        .unwrap_or_else(|err| err.format(&mut command).exit());
+    std::mem::forget(command);
     let code = match commands::run(cli) {
         Ok(()) => 0,
         Err(problems) => {

@@ -297,7 +297,7 @@ pub fn render_platform(
     let inputs = template_inputs(&stack, sources, &options.generated, read_file)?;
     let mut warnings = inputs.warnings;
     let context = TemplateContext {
-        values: inputs.values_json,
+        values: inputs.values_context,
         release: Release {
             name: options
                 .release
@@ -334,8 +334,8 @@ pub struct TemplateInputs {
     pub user: Node,
     /// The typed values, derived fields filled in.
     pub values: model::Values,
-    /// The same values as the templates see them.
-    pub values_json: serde_json::Value,
+    /// The same values as the templates see them (`values.*`).
+    pub values_context: minijinja::Value,
     /// Generated credentials (the `known` ones reused).
     pub generated: IndexMap<String, String>,
     /// Extras computed in Rust (the proxy's Envoy files).
@@ -367,14 +367,13 @@ pub fn template_inputs(
         return Err(Diagnostics(problems));
     }
     derive::fill_in(&mut typed);
-    let values_json = serde_json::to_value(&typed)
-        .map_err(|e| Diagnostic::failed(format!("cannot convert values: {e}")))?;
+    let values_context = minijinja::Value::from(minijinja::value::Serde(&typed));
     Ok(TemplateInputs {
         generated: generate_credentials(stack, known)?,
         extra: crate::envoy::template_extra(&typed),
         user,
         values: typed,
-        values_json,
+        values_context,
         warnings,
     })
 }

@@ -46,7 +46,7 @@ pub fn template_context(
             warnings.extend(inputs.warnings);
             extra = inputs.extra;
             (
-                inputs.values_json,
+                inputs.values_context,
                 inputs.generated,
                 stack.meta.release.clone(),
             )
@@ -59,7 +59,7 @@ pub fn template_context(
                 );
             }
             (
-                serde_json::Value::Object(serde_json::Map::new()),
+                minijinja::Value::from(minijinja::value::Serde(serde_json::Map::new())),
                 IndexMap::new(),
                 DEFAULT_RELEASE.to_owned(),
             )

@@ -755,7 +755,7 @@ mod tests {
 
     fn plan_for(catalog: &Catalog, operation: Operation, names: &[&str]) -> OperationPlan {
         let context = TemplateContext {
-            values: json!({}),
+            values: minijinja::Value::from(minijinja::value::Serde(json!({}))),
             release: Release {
                 name: "r".into(),
                 namespace: "ns".into(),

@@ -5,10 +5,11 @@ pub mod de;
 pub mod merge;
 pub mod node;
 pub mod set;
+pub mod static_tree;
 pub mod yaml;
 
 pub use de::{from_node, is_secret_path};
 pub use merge::merge_into;
-pub use node::{Entry, Node, Origin, Scalar, Value};
+pub use node::{Entry, EntryMap, Node, Origin, Scalar, Value};
 pub use set::{SetKind, apply_set};
 pub use yaml::{parse_document, parse_values};

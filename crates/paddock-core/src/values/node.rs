@@ -61,8 +61,12 @@ pub enum Value {
     /// A sequence.
     Seq(Vec<Node>),
     /// A mapping with string keys, in document order; each entry keeps its key's origin.
-    Map(IndexMap<String, Entry>),
+    Map(EntryMap),
 }
+
+/// A mapping's entries by key, in document order. Keys are hashed with foldhash (keyed per
+/// process) rather than SipHash: values trees are built on every run, and their maps are small.
+pub type EntryMap = IndexMap<String, Entry, foldhash::fast::RandomState>;
 
 /// One mapping entry: the key's origin plus the value.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,11 +97,11 @@ impl Node {
 
     /// An empty mapping.
     pub fn empty_map() -> Self {
-        Self::new(Value::Map(IndexMap::new()))
+        Self::new(Value::Map(EntryMap::default()))
     }
 
     /// The mapping entries, if this is a mapping.
-    pub fn as_map(&self) -> Option<&IndexMap<String, Entry>> {
+    pub fn as_map(&self) -> Option<&EntryMap> {
         match &self.value {
             Value::Map(m) => Some(m),
             _ => None,

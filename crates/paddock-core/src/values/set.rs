@@ -2,9 +2,7 @@
 
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-
-use super::node::{Entry, Node, Origin, Scalar, Value};
+use super::node::{Entry, EntryMap, Node, Origin, Scalar, Value};
 use crate::diagnostic::Diagnostic;
 
 /// Which flag an assignment came from; decides how its value is typed.
@@ -271,7 +269,7 @@ fn set_path(
     match step {
         Step::Key(key) => {
             if !matches!(node.value, Value::Map(_)) {
-                node.value = Value::Map(IndexMap::new());
+                node.value = Value::Map(EntryMap::default());
                 node.origin = origin.clone();
             }
             let Value::Map(map) = &mut node.value else {

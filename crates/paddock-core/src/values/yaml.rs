@@ -3,11 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use super::node::{Entry, Node, Origin, Scalar, Value};
+use super::node::{Entry, EntryMap, Node, Origin, Scalar, Value};
 use crate::diagnostic::Diagnostic;
 
 /// Parser options shared by every YAML reader in paddock: `yes`/`no` stay strings, duplicate
@@ -28,7 +27,7 @@ pub fn parse_document(text: &str, file: &str) -> Result<Node, Diagnostic> {
     Ok(match raw {
         Some(raw) => raw_to_node(raw, &file),
         None => Node {
-            value: Value::Map(IndexMap::new()),
+            value: Value::Map(EntryMap::default()),
             origin: Some(Origin::File {
                 file,
                 line: 1,
@@ -44,7 +43,7 @@ pub fn parse_values(text: &str, file: &str) -> Result<Node, Diagnostic> {
     match node.value {
         Value::Map(_) => Ok(node),
         Value::Scalar(Scalar::Null) => Ok(Node {
-            value: Value::Map(IndexMap::new()),
+            value: Value::Map(EntryMap::default()),
             origin: node.origin,
         }),
         _ => Err(Diagnostic::bad_input(format!(
