@@ -9,6 +9,7 @@
 //!   touches fewer pages of code. This needs LLD: the toolchain's own (`gcc-ld/ld.lld` in its
 //!   sysroot, as rustup installs it) is asked for explicitly; without it, with another linker
 //!   configured, or with `PADDOCK_LINK_ORDER=0`, the order is left to the linker.
+//! - libgcc's unwinder linked in statically (glibc Linux): one shared library fewer to load.
 //! - the `own_entry_point` cfg on glibc Linux: `main.rs` then defines the C `main` itself and
 //!   skips std's start-up (see src/startup.rs). glibc only: there std reads the command line
 //!   from the C library's start-up hooks, which run either way; on musl it would not.
@@ -30,6 +31,13 @@ fn main() {
     }
     if glibc_linux && !static_crt && var("PADDOCK_PIE") != "1" {
         println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
+    if glibc_linux && !static_crt {
+        // The unwinder from libgcc's static archive, as a `crt-static` build takes it: its
+        // symbols are then resolved before std's `-lgcc_s`, which `--as-needed` drops, so
+        // the loader maps one shared library fewer and libgcc_s's start-up (CPU feature
+        // probing) does not run.
+        println!("cargo:rustc-link-lib=static=gcc_eh");
     }
     let default_linker =
         var("RUSTC_LINKER").is_empty() && !var("CARGO_ENCODED_RUSTFLAGS").contains("link");
