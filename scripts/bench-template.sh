@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 runs=${1:-200}
 cargo build --release -q -p paddock
 bin=target/release/paddock
+# The link order (crates/paddock/hot-symbols.txt) names functions with the compiler's crate
+# hashes, which change with dependencies and the toolchain: say so when most are gone.
+if command -v nm >/dev/null; then
+  listed=$(wc -l <crates/paddock/hot-symbols.txt)
+  found=$(nm --defined-only "$bin" | awk '{print $3}' | sort -u | comm -12 - <(sort -u crates/paddock/hot-symbols.txt) | wc -l)
+  if [ $((found * 10)) -lt $((listed * 9)) ]; then
+    echo "note: only $found of the $listed functions in crates/paddock/hot-symbols.txt exist in this build; run scripts/hot-symbols.sh and rebuild before measuring" >&2
+  fi
+fi
 amazon=crates/paddock/tests/fixtures/values/amazon.yaml
 if command -v hyperfine >/dev/null; then
   hyperfine -N --warmup 20 --runs "$runs" \
