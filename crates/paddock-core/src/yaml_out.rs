@@ -92,7 +92,10 @@ fn emit_scalar(value: &Value, block_indent: usize, out: &mut String) {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) if is_literal_block_safe(s) => emit_literal_block(s, block_indent, out),
+        // Most strings are short and on one line: a line feed is looked for first.
+        Value::String(s) if s.as_bytes().contains(&b'\n') && is_literal_block_safe(s) => {
+            emit_literal_block(s, block_indent, out)
+        }
         Value::String(s) => emit_string(s, out),
         Value::Array(_) => out.push_str("[]"),
         Value::Object(_) => out.push_str("{}"),
