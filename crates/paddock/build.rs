@@ -9,7 +9,8 @@
 //!   touches fewer pages of code. This needs LLD: the toolchain's own (`gcc-ld/ld.lld` in its
 //!   sysroot, as rustup installs it) is asked for explicitly; without it, with another linker
 //!   configured, or with `PADDOCK_LINK_ORDER=0`, the order is left to the linker.
-//! - libgcc's unwinder linked in statically (glibc Linux): one shared library fewer to load.
+//! - libgcc's unwinder linked in statically (glibc Linux, the default linker): one shared
+//!   library fewer to load; `PADDOCK_STATIC_UNWIND=0` links libgcc_s as usual.
 //! - the `own_entry_point` cfg on glibc Linux: `main.rs` then defines the C `main` itself and
 //!   skips std's start-up (see src/startup.rs). glibc only: there std reads the command line
 //!   from the C library's start-up hooks, which run either way; on musl it would not.
@@ -17,7 +18,12 @@
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=hot-symbols.txt");
-    for name in ["PADDOCK_PIE", "PADDOCK_LINK_ORDER", "RUSTC_LINKER"] {
+    for name in [
+        "PADDOCK_PIE",
+        "PADDOCK_LINK_ORDER",
+        "PADDOCK_STATIC_UNWIND",
+        "RUSTC_LINKER",
+    ] {
         println!("cargo:rerun-if-env-changed={name}");
     }
     let var = |name: &str| std::env::var(name).unwrap_or_default();
@@ -32,15 +38,16 @@ fn main() {
     if glibc_linux && !static_crt && var("PADDOCK_PIE") != "1" {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
-    if glibc_linux && !static_crt {
+    let default_linker =
+        var("RUSTC_LINKER").is_empty() && !var("CARGO_ENCODED_RUSTFLAGS").contains("link");
+    if glibc_linux && !static_crt && default_linker && var("PADDOCK_STATIC_UNWIND") != "0" {
         // The unwinder from libgcc's static archive, as a `crt-static` build takes it: its
         // symbols are then resolved before std's `-lgcc_s`, which `--as-needed` drops, so
         // the loader maps one shared library fewer and libgcc_s's start-up (CPU feature
-        // probing) does not run.
+        // probing) does not run. Only with the toolchain's default linker driver (gcc's
+        // runtime has `libgcc_eh.a`; a clang or zig one may not).
         println!("cargo:rustc-link-lib=static=gcc_eh");
     }
-    let default_linker =
-        var("RUSTC_LINKER").is_empty() && !var("CARGO_ENCODED_RUSTFLAGS").contains("link");
     if glibc_linux
         && var("CARGO_CFG_TARGET_ARCH") == "x86_64"
         && var("PROFILE") == "release"

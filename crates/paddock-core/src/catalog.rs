@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::values::{self, EntryMap, Node, Origin, Scalar, Value};
+use crate::values::{self, Node, Origin, Scalar, Value};
 
 pub use graph::{Direction, Selection, cycle_diagnostic, levels};
 pub use roots::{
@@ -169,30 +169,14 @@ pub fn builtin_stack(name: &str) -> Result<Stack, Diagnostic> {
 }
 
 /// Reads a built-in stack's YAML file (stack.yaml, values.yaml, service.yaml): the tree the
-/// build read from exactly this text when there is one ([`values::static_tree`]), else
-/// through [`crate::yaml_fast`]; its keys and values get [`Origin::Defaults`]. Files the fast
-/// reader declines (or that hold several documents) take [`values::parse_values`].
+/// build read from exactly this text ([`values::static_tree`]; its keys and values get
+/// [`Origin::Defaults`]), else through [`values::parse_values`] (a file the build's fast
+/// reader declined, such as one with several documents).
 pub fn parse_builtin_values(text: &str, file: &str) -> Result<Node, Diagnostic> {
-    let origin = Some(Origin::Defaults);
-    if let Some(tree) = values::static_tree::builtin_tree(text) {
-        return Ok(Node::from_static(tree, &origin));
+    match values::static_tree::builtin_tree(text) {
+        Some(tree) => Ok(Node::from_static(tree, &Some(Origin::Defaults))),
+        None => values::parse_values(text, file),
     }
-    let single_document = !(text.starts_with("---") || text.contains("\n---"));
-    if single_document {
-        match crate::yaml_fast::parse_fast(text).as_deref() {
-            Some([]) => {
-                return Ok(Node {
-                    value: Value::Map(EntryMap::default()),
-                    origin,
-                });
-            }
-            Some([json @ serde_json::Value::Object(_)]) => {
-                return Ok(Node::from_json(json, &origin));
-            }
-            _ => {}
-        }
-    }
-    values::parse_values(text, file)
 }
 
 /// How a stack's YAML files are read into trees: `(text, file label)`.

@@ -376,7 +376,7 @@ mod tests {
     ) -> usize {
         use crate::render::{Strictness, environment, render_file};
         let env = environment(std::sync::Arc::clone(&stack.files), Strictness::Strict);
-        let context = Value::from(minijinja::value::Serde(context));
+        let context = crate::render::template_value(context);
         let mut compared = 0;
         for (name, text) in stack.files.iter() {
             if !name.ends_with(".template") {
@@ -439,7 +439,7 @@ mod tests {
         let config = crate::custom::default_config().unwrap();
         let derived = crate::custom::derive::derive(&config).unwrap();
         let context = TemplateContext {
-            values: minijinja::Value::from(minijinja::value::Serde(&config)),
+            values: crate::render::template_value(&config),
             release: Release {
                 name: stack.meta.release.clone(),
                 namespace: "default".into(),

@@ -45,6 +45,12 @@ pub struct TemplateContext {
     pub extra: IndexMap<String, Value>,
 }
 
+/// `value` as templates see it: converted once into minijinja's values, with no `serde_json`
+/// tree in between.
+pub fn template_value<T: Serialize + ?Sized>(value: &T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
+
 /// Builds the template environment for a stack: its files as the loader, the Jinja2
 /// compatibility methods (`.items()`, `.iteritems()`), and paddock's filters.
 pub fn environment(files: Arc<FileTree>, strictness: Strictness) -> Environment<'static> {
@@ -282,7 +288,7 @@ impl<'s> StackRenderer<'s> {
         context: &TemplateContext,
         read: impl Fn(&str, &str) -> Result<Vec<Value>, Diagnostic>,
     ) -> Result<ManifestSet, Diagnostic> {
-        let ctx = minijinja::Value::from(minijinja::value::Serde(context));
+        let ctx = template_value(context);
         let mut set = ManifestSet::default();
         for file in &self.files {
             let text = render_stack_file(&self.env, &self.stack.files, &file.source, &ctx)?;
@@ -524,7 +530,7 @@ mod tests {
 
     fn context(values: Value) -> TemplateContext {
         TemplateContext {
-            values: minijinja::Value::from(minijinja::value::Serde(values)),
+            values: template_value(&values),
             release: Release {
                 name: "r".into(),
                 namespace: "ns".into(),

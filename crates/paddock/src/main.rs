@@ -37,13 +37,13 @@ fn main() {
 
 /// Runs the command the flags name and exits with its code (`process::exit` flushes stdout).
 fn run() -> ! {
-    // `Cli::parse()`, except that the command tree is left to the process's exit (as the
-    // rendered set is) instead of being freed node by node.
+    // `Cli::parse()`, except that the command tree is kept: `Cli::parse()` frees it node by
+    // node, while here it lives until `process::exit` below, which frees nothing (as with the
+    // rendered set).
     let mut command = <cli::Cli as CommandFactory>::command();
     let mut matches = command.get_matches_mut();
     let cli = cli::Cli::from_arg_matches_mut(&mut matches)
         .unwrap_or_else(|err| err.format(&mut command).exit());
-    std::mem::forget(command);
     let code = match commands::run(cli) {
         Ok(()) => 0,
         Err(problems) => {

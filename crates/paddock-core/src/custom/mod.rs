@@ -117,7 +117,7 @@ pub fn render_config(
         v.map_err(|e| Diagnostic::failed(format!("cannot serialize the config: {e}")))
     };
     let context = TemplateContext {
-        values: minijinja::Value::from(minijinja::value::Serde(config)),
+        values: crate::render::template_value(&config),
         release: Release {
             name: renderer.stack().meta.release.clone(),
             namespace: namespace.to_owned(),
@@ -216,7 +216,7 @@ mod tests {
         config.rbac.local_roles = true;
         let derived = derive::derive(&config).unwrap();
         let context = TemplateContext {
-            values: minijinja::Value::from(minijinja::value::Serde(&config)),
+            values: crate::render::template_value(&config),
             release: Release {
                 name: "pachyderm".into(),
                 namespace: "ns".into(),

@@ -33,12 +33,13 @@ pub struct ProxyFiles {
 
 /// Generates the proxy's files for `values`, placed according to `layout`.
 pub fn proxy_files(values: &Values, layout: &Layout) -> ProxyFiles {
-    let envoy_json = pretty(&bootstrap::bootstrap(values, layout));
+    // The default configuration is about 63 KB: room for it up front, no regrowing.
+    let envoy_json = pretty(&bootstrap::bootstrap(values, layout), 96 * 1024);
     let sds_yaml = values
         .proxy
         .tls
         .enabled
-        .then(|| pretty(&bootstrap::sds_file(layout)));
+        .then(|| pretty(&bootstrap::sds_file(layout), 1024));
     let mut hash = Sha256::new();
     hash.update(envoy_json.as_bytes());
     if let Some(sds) = &sds_yaml {
@@ -81,10 +82,9 @@ fn reads_back_from_literal_block(text: &str) -> bool {
 
 /// JSON is also YAML, so the SDS file is written the same way (Envoy picks its parser by the
 /// file name). The layout is `serde_json`'s pretty one (two-space indent), plus a final line
-/// feed.
-fn pretty<T: serde::Serialize>(value: &T) -> String {
-    // The default configuration is about 63 KB: room for it up front, no regrowing.
-    let mut bytes = Vec::with_capacity(96 * 1024);
+/// feed; `capacity` is a guess of its size.
+fn pretty<T: serde::Serialize>(value: &T, capacity: usize) -> String {
+    let mut bytes = Vec::with_capacity(capacity);
     let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, Indented::default());
     value
         .serialize(&mut serializer)
@@ -221,7 +221,7 @@ mod tests {
     /// `pretty` writes what `serde_json::to_string_pretty` writes, plus a line feed.
     fn assert_layout_matches_serde_json(value: &serde_json::Value) {
         let expected = serde_json::to_string_pretty(value).unwrap() + "\n";
-        assert_eq!(pretty(value), expected);
+        assert_eq!(pretty(value, 0), expected);
     }
 
     #[test]

@@ -367,7 +367,7 @@ pub fn template_inputs(
         return Err(Diagnostics(problems));
     }
     derive::fill_in(&mut typed);
-    let values_context = minijinja::Value::from(minijinja::value::Serde(&typed));
+    let values_context = crate::render::template_value(&typed);
     Ok(TemplateInputs {
         generated: generate_credentials(stack, known)?,
         extra: crate::envoy::template_extra(&typed),

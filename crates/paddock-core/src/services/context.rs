@@ -59,7 +59,7 @@ pub fn template_context(
                 );
             }
             (
-                minijinja::Value::from(minijinja::value::Serde(serde_json::Map::new())),
+                minijinja::context! {},
                 IndexMap::new(),
                 DEFAULT_RELEASE.to_owned(),
             )

@@ -269,7 +269,7 @@ mod tests {
         let env = user_environment("root", Arc::new(files));
         env.get_template("root/t")
             .unwrap()
-            .render(minijinja::Value::from(minijinja::value::Serde(&ctx)))
+            .render(crate::render::template_value(&ctx))
             .unwrap()
     }
 
@@ -324,9 +324,7 @@ mod tests {
         let err = env
             .get_template("svc/a/x.template")
             .unwrap()
-            .render(minijinja::Value::from(minijinja::value::Serde(
-                json!({"m": {"a": 1}}),
-            )))
+            .render(crate::render::template_value(&json!({"m": {"a": 1}})))
             .unwrap_err();
         assert_eq!(err.name(), Some("svc/a/x.template"));
         assert_eq!(err.kind(), ErrorKind::UndefinedError);

@@ -755,7 +755,7 @@ mod tests {
 
     fn plan_for(catalog: &Catalog, operation: Operation, names: &[&str]) -> OperationPlan {
         let context = TemplateContext {
-            values: minijinja::Value::from(minijinja::value::Serde(json!({}))),
+            values: crate::render::template_value(&json!({})),
             release: Release {
                 name: "r".into(),
                 namespace: "ns".into(),

@@ -93,7 +93,7 @@ impl<'c> CatalogRenderer<'c> {
         CatalogRenderer {
             catalog,
             environments,
-            context: minijinja::Value::from(minijinja::value::Serde(context)),
+            context: crate::render::template_value(context),
         }
     }
 

@@ -64,8 +64,8 @@ pub enum Value {
     Map(EntryMap),
 }
 
-/// A mapping's entries by key, in document order. Keys are hashed with foldhash (keyed per
-/// process) rather than SipHash: values trees are built on every run, and their maps are small.
+/// A mapping's entries by key, in document order. Keys are hashed with foldhash (randomly
+/// seeded) rather than SipHash: values trees are built on every run, and their maps are small.
 pub type EntryMap = IndexMap<String, Entry, foldhash::fast::RandomState>;
 
 /// One mapping entry: the key's origin plus the value.
