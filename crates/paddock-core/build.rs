@@ -38,7 +38,8 @@ fn main() {
 }
 
 /// `builtin_trees.rs`: the static tree of every stack.yaml, values.yaml and service.yaml of
-/// the built-in stacks that the fast YAML reader reads as one mapping (or nothing), by the
+/// the built-in stacks that the fast YAML reader reads as one document, a mapping (or as no
+/// document at all), by the
 /// file's position in `BUILTIN_STACK_FILES` (see `src/values/static_tree.rs`).
 fn value_trees(files: &[(String, String)]) -> String {
     let mut out = String::from(
@@ -50,9 +51,6 @@ fn value_trees(files: &[(String, String)]) -> String {
             continue;
         }
         let text = std::fs::read_to_string(absolute).unwrap();
-        if text.starts_with("---") || text.contains("\n---") {
-            continue;
-        }
         let tree = match yaml_fast::parse_fast(&text).as_deref() {
             Some([]) => "Map(&[])".to_owned(),
             Some([root @ serde_json::Value::Object(_)]) => tree_codegen::tree_source(root),

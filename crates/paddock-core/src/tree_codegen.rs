@@ -1,8 +1,7 @@
 //! Writes a parsed YAML document as Rust source for a `StaticTree` (src/values/static_tree.rs),
 //! so that the built-in stacks' stack.yaml, values.yaml and service.yaml files are read at
-//! build time rather than on every run. `build.rs` includes this file; the tree's shape is the
-//! one `Node::from_json` builds from the same JSON (integers that fit an `i64` stay integers,
-//! other numbers become floats).
+//! build time rather than on every run. `build.rs` includes this file. Integers that fit an
+//! `i64` stay integers (as the values reader types them); other numbers become floats.
 
 use serde_json::Value;
 use std::fmt::Write as _;

@@ -176,40 +176,6 @@ impl Node {
         }
     }
 
-    /// Builds a tree from plain JSON, giving every node the same origin.
-    pub fn from_json(json: &serde_json::Value, origin: &Option<Origin>) -> Self {
-        use serde_json::Value as J;
-        let value = match json {
-            J::Null => Value::Scalar(Scalar::Null),
-            J::Bool(b) => Value::Scalar(Scalar::Bool(*b)),
-            J::Number(n) => match n.as_i64() {
-                Some(i) => Value::Scalar(Scalar::Int(i)),
-                None => Value::Scalar(Scalar::Float(n.as_f64().unwrap_or(0.0))),
-            },
-            J::String(s) => Value::Scalar(Scalar::String(s.clone())),
-            J::Array(items) => {
-                Value::Seq(items.iter().map(|i| Node::from_json(i, origin)).collect())
-            }
-            J::Object(m) => Value::Map(
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            Entry {
-                                key_origin: origin.clone(),
-                                node: Node::from_json(v, origin),
-                            },
-                        )
-                    })
-                    .collect(),
-            ),
-        };
-        Node {
-            value,
-            origin: origin.clone(),
-        }
-    }
-
     /// A short description of the node's type for messages (`a string "yes"`, `a mapping`).
     pub fn describe(&self) -> String {
         match &self.value {
